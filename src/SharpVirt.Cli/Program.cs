@@ -1,0 +1,7 @@
+using System.CommandLine;
+using SharpVirt.Cli;
+
+var root = new RootCommand("SharpVirt: a KVM virtual machine monitor and manager.");
+root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(CpuTemplatesCommand.Create());
+return root.Parse(args).Invoke();

@@ -1,0 +1,180 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using SharpVirt.Boot;
+using SharpVirt.Contracts;
+using SharpVirt.Interop;
+using SharpVirt.Interop.Kvm;
+using SharpVirt.Memory;
+using SharpVirt.Vmm;
+
+namespace SharpVirt.Cli;
+
+/// <summary><c>sharpvirt run</c>: boots one VM with its serial console on this terminal.</summary>
+public static class RunCommand
+{
+    private static readonly Option<string?> KernelOption = new("--kernel") { Description = "Kernel: a bzImage or an uncompressed ELF vmlinux (default: the default guest)" };
+    private static readonly Option<string?> InitrdOption = new("--initrd") { Description = "Initramfs or initrd image" };
+    private static readonly Option<string?> CmdlineOption = new("--cmdline", "--append") { Description = $"Kernel command line (default: \"{KernelCmdline.Default}\")" };
+    private static readonly Option<int?> CpusOption = new("--cpus", "--smp") { Description = "Number of vCPUs (default 1)" };
+    private static readonly Option<string?> MemoryOption = new("--memory", "-m") { Description = "Guest memory: 512M, 2G, or MiB (default 256M)" };
+    private static readonly Option<string?> TemplateOption = new("--cpu-template") { Description = "CPU template (see 'sharpvirt cpu-templates'; default compat)" };
+    private static readonly Option<string?> RebootOption = new("--on-reboot") { Description = "What a guest reboot does: restart (default) or exit" };
+    private static readonly Option<string?> ConfigOption = new("--config") { Description = "A JSON VM config file; options given here override it" };
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("run", "Boot a VM; this terminal becomes its serial console (Ctrl-A x quits).")
+        {
+            KernelOption, InitrdOption, CmdlineOption, CpusOption, MemoryOption, TemplateOption, RebootOption, ConfigOption,
+        };
+        command.SetAction(parse => Run(parse));
+        return command;
+    }
+
+    private static int Run(ParseResult parse)
+    {
+        VmConfig config;
+        VmSpec spec;
+        try
+        {
+            config = BuildConfig(parse);
+            spec = VmSpecFactory.Create(config);
+        }
+        catch (ConfigException e)
+        {
+            return Fail(e.Message);
+        }
+
+        return Boot(spec, config.Machine.OnReboot);
+    }
+
+    private static int Boot(VmSpec spec, RebootAction onReboot)
+    {
+        using var stdin = new FileDescriptor(0, ownsHandle: false);
+        var stdout = Console.OpenStandardOutput();
+        using var terminal = TerminalMode.EnterRaw();
+        using var signals = new SignalWatch();
+        while (true)
+        {
+            VmOutcome outcome;
+            try
+            {
+                using var vm = VmBuilder.Build(spec, new ConsoleBackend(stdout));
+                signals.Target = vm.Exit;
+                using var input = new ConsoleInputPump(stdin, vm.Serial, vm.Exit, text => Console.Error.Write(text));
+                outcome = vm.RunAsync().GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is KvmUnavailableException or BootException or GuestMemoryException or SystemCallException)
+            {
+                terminal.Dispose();
+                return Fail(e.Message);
+            }
+
+            if (outcome.Kind == VmOutcomeKind.Reboot && onReboot == RebootAction.Restart && !signals.Fired)
+            {
+                continue;
+            }
+
+            terminal.Dispose();
+            if (outcome.Kind is VmOutcomeKind.Panic or VmOutcomeKind.Error)
+            {
+                Console.Error.WriteLine($"sharpvirt: {outcome.Message}");
+            }
+
+            return outcome.ExitCode;
+        }
+    }
+
+    private static VmConfig BuildConfig(ParseResult parse)
+    {
+        var file = parse.GetValue(ConfigOption) is { } path ? ConfigFile.Load(path) : null;
+        var kernel = parse.GetValue(KernelOption) ?? file?.BootSource.KernelImagePath ?? DefaultGuest.Kernel
+            ?? throw new ConfigException("--kernel",
+                $"no kernel given and no default guest in {DefaultGuest.Directory} (build it with ./sharpvirt setup, or pass --kernel)");
+        var usingDefaultGuest = parse.GetValue(KernelOption) is null && file is null;
+        var initrd = parse.GetValue(InitrdOption) ?? file?.BootSource.InitrdPath ?? (usingDefaultGuest ? DefaultGuest.Initrd : null);
+
+        var machine = file?.Machine ?? new MachineConfig();
+        if (parse.GetValue(CpusOption) is { } cpus)
+        {
+            machine = machine with { VcpuCount = cpus };
+        }
+
+        if (parse.GetValue(MemoryOption) is { } memoryText)
+        {
+            var mib = SizeParser.ParseMib(memoryText, out var error) ?? throw new ConfigException("--memory", error!);
+            machine = machine with { MemSizeMib = mib };
+        }
+
+        if (parse.GetValue(TemplateOption) is { } template)
+        {
+            machine = machine with { CpuTemplate = template };
+        }
+
+        if (parse.GetValue(RebootOption) is { } reboot)
+        {
+            machine = machine with
+            {
+                OnReboot = reboot switch
+                {
+                    "restart" => RebootAction.Restart,
+                    "exit" => RebootAction.Exit,
+                    _ => throw new ConfigException("--on-reboot", $"'{reboot}': use restart or exit"),
+                },
+            };
+        }
+
+        return new VmConfig
+        {
+            BootSource = new BootSourceConfig
+            {
+                KernelImagePath = kernel,
+                InitrdPath = initrd,
+                BootArgs = parse.GetValue(CmdlineOption) ?? file?.BootSource.BootArgs,
+            },
+            Machine = machine,
+        };
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"sharpvirt: {message}");
+        return 1;
+    }
+
+    /// <summary>SIGINT, SIGTERM and SIGHUP stop the guest cleanly, so the terminal is restored.</summary>
+    private sealed class SignalWatch : IDisposable
+    {
+        private readonly PosixSignalRegistration[] _registrations;
+
+        public SignalWatch()
+        {
+            _registrations =
+            [
+                PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
+                PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
+                PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal),
+            ];
+        }
+
+        public VmExitSignal? Target { get; set; }
+
+        public bool Fired { get; private set; }
+
+        private void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            Fired = true;
+            Target?.Set(new VmOutcome(VmOutcomeKind.UserQuit, $"stopped by {context.Signal}"));
+        }
+
+        public void Dispose()
+        {
+            foreach (var r in _registrations)
+            {
+                r.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Text.Json.Serialization;
+
+namespace SharpVirt.Contracts;
+
+/// <summary>A whole virtual machine: the JSON config file, and later the REST API's resources.</summary>
+public sealed record VmConfig
+{
+    /// <summary>The boot source.</summary>
+    [JsonPropertyName("boot-source")]
+    public required BootSourceConfig BootSource { get; init; }
+
+    /// <summary>vCPUs and memory.</summary>
+    [JsonPropertyName("machine-config")]
+    public MachineConfig Machine { get; init; } = new();
+}
+
+/// <summary>Which kernel to boot, with what.</summary>
+public sealed record BootSourceConfig
+{
+    /// <summary>Path of a bzImage or an uncompressed ELF vmlinux.</summary>
+    [JsonPropertyName("kernel_image_path")]
+    public required string KernelImagePath { get; init; }
+
+    /// <summary>Path of an initramfs or initrd, if any.</summary>
+    [JsonPropertyName("initrd_path")]
+    public string? InitrdPath { get; init; }
+
+    /// <summary>The kernel command line; null means the default.</summary>
+    [JsonPropertyName("boot_args")]
+    public string? BootArgs { get; init; }
+}
+
+/// <summary>What the VMM does when the guest reboots.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RebootAction>))]
+public enum RebootAction
+{
+    /// <summary>Start the guest again from its kernel (QEMU's default).</summary>
+    [JsonStringEnumMemberName("restart")]
+    Restart,
+    /// <summary>End the process with exit code 0 (QEMU's -no-reboot, Firecracker's behaviour).</summary>
+    [JsonStringEnumMemberName("exit")]
+    Exit,
+}
+
+/// <summary>The virtual hardware's size.</summary>
+public sealed record MachineConfig
+{
+    /// <summary>Number of vCPUs.</summary>
+    [JsonPropertyName("vcpu_count")]
+    public int VcpuCount { get; init; } = 1;
+
+    /// <summary>Guest memory in MiB.</summary>
+    [JsonPropertyName("mem_size_mib")]
+    public long MemSizeMib { get; init; } = 256;
+
+    /// <summary>Name of the CPU template (a CPUID mask).</summary>
+    [JsonPropertyName("cpu_template")]
+    public string CpuTemplate { get; init; } = "compat";
+
+    /// <summary>What a guest reboot does.</summary>
+    [JsonPropertyName("on_reboot")]
+    public RebootAction OnReboot { get; init; } = RebootAction.Restart;
+}

@@ -1,0 +1,94 @@
+using SharpVirt.Devices.Bus;
+using SharpVirt.Devices.Legacy;
+using SharpVirt.Interop.Kvm;
+using SharpVirt.Memory;
+using SharpVirt.Vmm.Emulation;
+
+namespace SharpVirt.Vmm;
+
+/// <summary>
+/// A built virtual machine: KVM handles, guest memory, buses, devices and vCPUs. Made by <see cref="VmBuilder"/>;
+/// <see cref="RunAsync"/> starts the vCPUs and completes when the guest stops for any reason.
+/// </summary>
+public sealed class Vm : IDisposable
+{
+    private readonly KvmSystem _kvm;
+    private readonly VmFd _fd;
+    private readonly List<Vcpu> _vcpus;
+    private int _disposed;
+
+    internal Vm(KvmSystem kvm, VmFd fd, GuestMemory memory, IoBus pio, IoBus mmio, Serial16550 serial,
+        List<Vcpu> vcpus, VmExitSignal exit, EmulationAssist assist)
+    {
+        _kvm = kvm;
+        _fd = fd;
+        Memory = memory;
+        PioBus = pio;
+        MmioBus = mmio;
+        Serial = serial;
+        _vcpus = vcpus;
+        Exit = exit;
+        Assist = assist;
+    }
+
+    /// <summary>Guest RAM.</summary>
+    public GuestMemory Memory { get; }
+
+    /// <summary>The port I/O bus.</summary>
+    public IoBus PioBus { get; }
+
+    /// <summary>The MMIO bus.</summary>
+    public IoBus MmioBus { get; }
+
+    /// <summary>The COM1 UART (the guest's console).</summary>
+    public Serial16550 Serial { get; }
+
+    /// <summary>The vCPUs.</summary>
+    public IReadOnlyList<Vcpu> Vcpus => _vcpus;
+
+    /// <summary>Set once when the VM must stop; anyone (console, signal handler) may set it.</summary>
+    public VmExitSignal Exit { get; }
+
+    /// <summary>The emulation assist and its counters.</summary>
+    public EmulationAssist Assist { get; }
+
+    /// <summary>Starts every vCPU and waits for the guest to stop; the vCPUs are stopped before it returns.</summary>
+    public async Task<VmOutcome> RunAsync()
+    {
+        foreach (var vcpu in _vcpus)
+        {
+            vcpu.Start();
+        }
+
+        var outcome = await Exit.Outcome.ConfigureAwait(false);
+        StopVcpus();
+        return outcome;
+    }
+
+    private void StopVcpus()
+    {
+        foreach (var vcpu in _vcpus)
+        {
+            vcpu.Stop();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Exit.Set(new VmOutcome(VmOutcomeKind.UserQuit, "the VM was disposed"));
+        foreach (var vcpu in _vcpus)
+        {
+            vcpu.Dispose();
+        }
+
+        _fd.Dispose();
+        Memory.Dispose();
+        _kvm.Dispose();
+    }
+}

@@ -1,0 +1,125 @@
+using SharpVirt.Boot;
+using SharpVirt.Boot.Acpi;
+using SharpVirt.Boot.MpTable;
+using SharpVirt.Devices.Bus;
+using SharpVirt.Devices.Legacy;
+using SharpVirt.Interop.Kvm;
+using SharpVirt.Memory;
+using SharpVirt.Vmm.Cpu;
+using SharpVirt.Vmm.Emulation;
+
+namespace SharpVirt.Vmm;
+
+/// <summary>Where the guest's console goes and what it reads: the serial port's host side.</summary>
+/// <param name="Output">Bytes the guest writes to COM1.</param>
+public sealed record ConsoleBackend(Stream Output);
+
+/// <summary>The boot recipe: one straight line from a <see cref="VmSpec"/> to a <see cref="Vm"/> ready to run.</summary>
+public static class VmBuilder
+{
+    private const uint SerialGsi = 4;
+
+    /// <summary>Builds the VM: KVM objects, memory, devices, kernel, boot tables, vCPUs.</summary>
+    public static Vm Build(VmSpec spec, ConsoleBackend console)
+    {
+        var kvm = KvmSystem.Open();
+        VmFd? fd = null;
+        GuestMemory? memory = null;
+        var vcpus = new List<Vcpu>();
+        try
+        {
+            fd = kvm.CreateVm();
+            fd.SetTssAddress(X64Layout.TssAddress);
+            fd.SetIdentityMapAddress(X64Layout.IdentityMapAddress);
+            fd.CreateIrqchip();
+            fd.CreatePit2();
+
+            memory = GuestMemory.Create(GuestRamLayout.Ranges(spec.MemoryBytes));
+            for (var slot = 0; slot < memory.Regions.Count; slot++)
+            {
+                var r = memory.Regions[slot];
+                fd.SetUserMemoryRegion((uint)slot, r.Start, r.Size, r.HostAddress);
+            }
+
+            var exit = new VmExitSignal();
+            var pio = new IoBus("pio");
+            var mmio = new IoBus("mmio");
+            var panicWatch = new PanicDetectingStream(console.Output, exit);
+            var serial = new Serial16550(panicWatch, new KvmInterruptLine(fd, SerialGsi));
+            AddLegacyDevices(pio, serial, exit, spec.MemoryBytes);
+
+            var entry = LoadGuest(memory, spec);
+
+            var assist = new EmulationAssist(memory);
+            var supported = spec.CpuTemplate.Apply(kvm.GetSupportedCpuid());
+            for (uint id = 0; id < spec.VcpuCount; id++)
+            {
+                var vcpuFd = fd.CreateVcpu(id);
+                vcpus.Add(new Vcpu(vcpuFd, pio, mmio, exit, assist));
+                vcpuFd.SetCpuid(CpuidNormalizer.ForVcpu(supported, id, spec.VcpuCount));
+                VcpuSetup.ConfigureCommon(vcpuFd);
+            }
+
+            VcpuSetup.ConfigureBootCpu(vcpus[0].Fd, entry);
+            return new Vm(kvm, fd, memory, pio, mmio, serial, vcpus, exit, assist);
+        }
+        catch
+        {
+            foreach (var v in vcpus)
+            {
+                v.Dispose();
+            }
+
+            memory?.Dispose();
+            fd?.Dispose();
+            kvm.Dispose();
+            throw;
+        }
+    }
+
+    private static void AddLegacyDevices(IoBus pio, Serial16550 serial, VmExitSignal exit, ulong memoryBytes)
+    {
+        void Reset() => exit.Set(new VmOutcome(VmOutcomeKind.Reboot, "the guest rebooted"));
+        pio.Insert(serial, 0x3f8, 8);
+        pio.Insert(new I8042Controller(Reset), 0x60, 5);
+        pio.Insert(new CmosRtc(() => DateTime.UtcNow, memoryBytes), 0x70, 2);
+        pio.Insert(new PostCodePort(null), 0x80, 1);
+        pio.Insert(new AcpiPmDevice(() => exit.Set(new VmOutcome(VmOutcomeKind.PowerOff, "the guest powered off")), Reset),
+            X64Layout.AcpiSleepControlPort, 3);
+    }
+
+    /// <summary>Places kernel, command line, initrd, ACPI and MP tables, the zero page and the long-mode tables; returns the entry.</summary>
+    private static ulong LoadGuest(GuestMemory memory, VmSpec spec)
+    {
+        var kernel = BzImageLoader.IsBzImage(spec.Kernel)
+            ? BzImageLoader.Load(memory, spec.Kernel, spec.KernelName)
+            : ElfLoader.IsElf(spec.Kernel)
+                ? ElfLoader.Load(memory, spec.Kernel, spec.KernelName)
+                : throw new BootException(BootErrorKind.NotAKernel, $"{spec.KernelName}: not a bzImage or ELF kernel");
+
+        var cmdline = KernelCmdline.Encode(spec.Cmdline);
+        memory.Write(X64Layout.CmdlineAddress, cmdline);
+
+        BootParams.Initrd? initrd = null;
+        if (spec.Initrd is { } rd)
+        {
+            var address = BootParams.PlaceInitrd(memory, kernel, (ulong)rd.Length);
+            memory.Write(address, rd);
+            initrd = new BootParams.Initrd(address, (uint)rd.Length);
+        }
+
+        var acpi = AcpiTables.Build(new AcpiConfig(spec.VcpuCount));
+        AcpiTables.WriteTo(memory, acpi);
+        if (spec.VcpuCount <= MpTable.MaxVcpus)
+        {
+            // Kernels built without ACPI find their CPUs here; the EBDA page holds at most MpTable.MaxVcpus.
+            MpTable.WriteTo(memory, spec.VcpuCount);
+        }
+
+        var zeroPage = BootParams.Build(kernel, X64Layout.CmdlineAddress, cmdline.Length - 1, initrd,
+            GuestRamLayout.E820Map(spec.MemoryBytes), acpi.RsdpAddress);
+        memory.Write(X64Layout.ZeroPageAddress, zeroPage);
+        LongModeSetup.Write(memory);
+        return kernel.EntryAddress;
+    }
+}

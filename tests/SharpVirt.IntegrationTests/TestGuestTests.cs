@@ -1,0 +1,53 @@
+using SharpVirt.Vmm;
+
+namespace SharpVirt.IntegrationTests;
+
+/// <summary>Small purpose-built guests (tests/guests) on real /dev/kvm.</summary>
+public sealed class TestGuestTests
+{
+    [KvmFact]
+    public void Uart_output_reaches_the_console_and_acpi_s5_powers_off()
+    {
+        var run = GuestRun.Boot("uart");
+        Assert.Contains("UART-TEST hello from the guest\n", run.Console);
+        Assert.Equal(VmOutcomeKind.PowerOff, run.Outcome.Kind);
+        Assert.Equal(0, run.Outcome.ExitCode);
+    }
+
+    [KvmFact]
+    public void I8042_reset_command_reboots_the_guest()
+    {
+        var run = GuestRun.Boot("reboot");
+        Assert.Contains("REBOOT-TEST resetting", run.Console);
+        Assert.Equal(VmOutcomeKind.Reboot, run.Outcome.Kind);
+    }
+
+    [KvmFact]
+    public void Emulation_assist_completes_int3_and_lock_cmpxchg16b_in_kernel_mode()
+    {
+        var run = GuestRun.Boot("emulation");
+        Assert.Contains("EMULATION-TEST int3 ok", run.Console);
+        Assert.Contains("EMULATION-TEST cmpxchg16b ok", run.Console);
+        Assert.DoesNotContain("failed", run.Console);
+        Assert.Equal(VmOutcomeKind.PowerOff, run.Outcome.Kind);
+        // Each count is the VMM's own: on a host whose KVM emulates these itself they would be 0.
+        Assert.InRange(run.Int3Completed, 0, 1);
+        Assert.InRange(run.CmpXchg16bCompleted, 0, 2);
+    }
+
+    [KvmFact]
+    public void An_instruction_the_host_cannot_emulate_stops_the_guest_with_rip_and_bytes()
+    {
+        var run = GuestRun.Boot("xrstor");
+        if (run.Outcome.Kind == VmOutcomeKind.PowerOff)
+        {
+            // A VT-x/AMD-V host runs xrstor natively: the guest goes on and powers off.
+            Assert.Contains("XRSTOR-TEST survived", run.Console);
+            return;
+        }
+
+        Assert.Equal(VmOutcomeKind.Error, run.Outcome.Kind);
+        Assert.Equal(2, run.Outcome.ExitCode);
+        Assert.Matches("RIP 0x1000[0-9a-f]{2} \\(xrstor; bytes: 48 0f ae 2f", run.Outcome.Message);
+    }
+}
