@@ -14,3 +14,15 @@ public sealed class KvmFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>The <see cref="KvmFactAttribute"/> rule for theories.</summary>
+public sealed class KvmTheoryAttribute : TheoryAttribute
+{
+    public KvmTheoryAttribute()
+    {
+        if (!File.Exists("/dev/kvm") && Environment.GetEnvironmentVariable("CI") != "true")
+        {
+            Skip = "/dev/kvm is not available on this machine";
+        }
+    }
+}

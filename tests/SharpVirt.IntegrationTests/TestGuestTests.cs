@@ -14,6 +14,17 @@ public sealed class TestGuestTests
         Assert.Equal(0, run.Outcome.ExitCode);
     }
 
+    [KvmTheory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Every_vcpu_starts_when_the_boot_cpu_sends_init_and_startup_ipis(int vcpus)
+    {
+        var run = GuestRun.Boot("smp", vcpus);
+        Assert.Contains($"SMP-TEST application processors up: {vcpus - 1}\n", run.Console);
+        Assert.Equal(VmOutcomeKind.PowerOff, run.Outcome.Kind);
+    }
+
     [KvmFact]
     public void I8042_reset_command_reboots_the_guest()
     {
@@ -23,11 +34,12 @@ public sealed class TestGuestTests
     }
 
     [KvmFact]
-    public void Emulation_assist_completes_int3_and_lock_cmpxchg16b_in_kernel_mode()
+    public void Emulation_assist_completes_int3_lock_cmpxchg16b_and_fwait_in_kernel_mode()
     {
         var run = GuestRun.Boot("emulation");
         Assert.Contains("EMULATION-TEST int3 ok", run.Console);
         Assert.Contains("EMULATION-TEST cmpxchg16b ok", run.Console);
+        Assert.Contains("EMULATION-TEST fwait ok", run.Console);
         Assert.DoesNotContain("failed", run.Console);
         Assert.Equal(VmOutcomeKind.PowerOff, run.Outcome.Kind);
         // Each count is the VMM's own: on a host whose KVM emulates these itself they would be 0.

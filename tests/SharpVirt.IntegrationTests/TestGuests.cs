@@ -33,7 +33,7 @@ public static class TestGuests
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
-        foreach (var arg in new[] { "-nostdlib", "-static", "-Wl,-Ttext=0x100000", "-Wl,--build-id=none", "-o", output, name + ".S", "lib.S" })
+        foreach (var arg in new[] { "-nostdlib", "-static", "-Wl,-Ttext=0x100000", "-Wl,--section-start=.ap=0x8000", "-Wl,--build-id=none", "-o", output, name + ".S", "lib.S" })
         {
             start.ArgumentList.Add(arg);
         }

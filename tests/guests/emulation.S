@@ -1,6 +1,6 @@
 /* Runs the instructions kvm_pvm cannot emulate in kernel mode and the VMM completes:
    int3 (must reach the guest's own #BP handler, with RIP after the int3) and lock cmpxchg16b
-   (a successful exchange and a failed one, with ZF and RDX:RAX as the CPU defines them). */
+   (a successful exchange and a failed one, with ZF and RDX:RAX as the CPU defines them), and fwait. */
     .code64
     .include "common.inc"
     .globl _start
@@ -50,6 +50,8 @@ after_int3:
     cmp $0x4444, %rdx
     jne fail
     PUTS cx16_ok
+    fwait
+    PUTS fwait_ok
     POWEROFF
 fail:
     PUTS failed
@@ -65,6 +67,7 @@ bp_handler:
 int3_ok: .asciz "EMULATION-TEST int3 ok\n"
 cx16_ok: .asciz "EMULATION-TEST cmpxchg16b ok\n"
 failed: .asciz "EMULATION-TEST failed\n"
+fwait_ok: .asciz "EMULATION-TEST fwait ok\n"
     .align 16
 target: .quad 0x1111, 0x2222
 bp_count: .quad 0

@@ -11,7 +11,8 @@ public readonly record struct AssistResult(bool Handled, string Message);
 /// <summary>
 /// Completes instructions that KVM reported as emulation failures (KVM_EXIT_INTERNAL_ERROR, suberror EMULATION):
 /// <c>int3</c> becomes an injected #BP, <c>lock cmpxchg16b</c> is done atomically on guest memory after
-/// translating its address with KVM_TRANSLATE. Anything else stops the guest with its RIP and bytes.
+/// translating its address with KVM_TRANSLATE, <c>fwait</c> completes as the no-op it is when no x87 exception is
+/// pending (the guest kernel keeps x87 exceptions masked). Anything else stops the guest with its RIP and bytes.
 /// </summary>
 public sealed unsafe class EmulationAssist(GuestMemory memory)
 {
@@ -21,12 +22,16 @@ public sealed unsafe class EmulationAssist(GuestMemory memory)
     private const ulong FlagZf = 1 << 6;
     private long _int3;
     private long _cmpxchg16b;
+    private long _fwait;
 
     /// <summary>int3 instructions completed.</summary>
     public long Int3Count => Interlocked.Read(ref _int3);
 
     /// <summary>cmpxchg16b instructions completed.</summary>
     public long CmpXchg16bCount => Interlocked.Read(ref _cmpxchg16b);
+
+    /// <summary>fwait instructions completed.</summary>
+    public long FwaitCount => Interlocked.Read(ref _fwait);
 
     /// <summary>Handles an internal-error exit on <paramref name="vcpu"/>.</summary>
     public AssistResult Handle(VcpuFd vcpu)
@@ -51,6 +56,11 @@ public sealed unsafe class EmulationAssist(GuestMemory memory)
                 InjectException(vcpu, BreakpointVector, null);
                 Interlocked.Increment(ref _int3);
                 return new AssistResult(true, "int3");
+            case X86InstructionKind.Fwait:
+                regs.rip += (ulong)instruction.Length;
+                vcpu.SetRegs(regs);
+                Interlocked.Increment(ref _fwait);
+                return new AssistResult(true, "fwait");
             case X86InstructionKind.CmpXchg16b:
                 return CompleteCmpXchg16b(vcpu, ref regs, sregs, instruction);
             default:

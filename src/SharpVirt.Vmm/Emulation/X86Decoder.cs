@@ -42,6 +42,11 @@ public static class X86Decoder
             return new X86Instruction(X86InstructionKind.Int3, i + 1, "int3");
         }
 
+        if (code[i] == 0x9b && rex == 0)
+        {
+            return new X86Instruction(X86InstructionKind.Fwait, i + 1, "fwait");
+        }
+
         if (code[i] != 0x0f || i + 2 >= code.Length)
         {
             return Unknown(code);

@@ -9,6 +9,8 @@ public enum X86InstructionKind
     Int3,
     /// <summary><c>cmpxchg16b m128</c> (REX.W 0F C7 /1), usually with a lock prefix.</summary>
     CmpXchg16b,
+    /// <summary><c>fwait</c> (0x9B): waits for pending x87 exceptions; with none pending it does nothing.</summary>
+    Fwait,
 }
 
 /// <summary>A decoded instruction: its kind, length and, for a memory operand, how to form its address.</summary>

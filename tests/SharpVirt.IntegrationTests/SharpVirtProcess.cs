@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace SharpVirt.IntegrationTests;
+
+/// <summary>Runs the shipped sharpvirt binary as a user would, with its console on pipes.</summary>
+public sealed class SharpVirtProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly Lock _gate = new();
+
+    private SharpVirtProcess(Process process)
+    {
+        _process = process;
+        var buffer = new char[4096];
+        var reader = new Thread(() =>
+        {
+            int n;
+            while ((n = _process.StandardOutput.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                lock (_gate)
+                {
+                    _output.Append(buffer, 0, n);
+                }
+            }
+        })
+        { IsBackground = true };
+        reader.Start();
+    }
+
+    /// <summary>The binary: $SHARPVIRT_BIN (set by scripts/test.sh), else out/bin/sharpvirt of this checkout.</summary>
+    public static string BinaryPath
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("SHARPVIRT_BIN") is { Length: > 0 } bin)
+            {
+                return bin;
+            }
+
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SharpVirt.slnx")))
+            {
+                dir = dir.Parent;
+            }
+
+            return dir is null ? "sharpvirt" : Path.Combine(dir.FullName, "out", "bin", "sharpvirt");
+        }
+    }
+
+    /// <summary>Everything the VMM printed so far (guest console and VMM messages).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts <c>sharpvirt</c> with <paramref name="arguments"/>.</summary>
+    public static SharpVirtProcess Start(params string[] arguments)
+    {
+        var path = BinaryPath;
+        if (!File.Exists(path))
+        {
+            Assert.Fail($"{path} does not exist: run scripts/setup.sh (or scripts/test.sh) first");
+        }
+
+        var start = new ProcessStartInfo(path)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = false,
+            UseShellExecute = false,
+        };
+        start.Environment["SHARPVIRT_CACHE"] = Environment.GetEnvironmentVariable("SHARPVIRT_CACHE") ?? "";
+        foreach (var a in arguments)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        // stderr joins stdout so messages are in Output, in order.
+        start.FileName = "/bin/sh";
+        start.ArgumentList.Insert(0, "-c");
+        start.ArgumentList.Insert(1, "exec \"$0\" \"$@\" 2>&1");
+        start.ArgumentList.Insert(2, path);
+        return new SharpVirtProcess(Process.Start(start)!);
+    }
+
+    /// <summary>Waits until the output contains <paramref name="text"/> after <paramref name="from"/>; returns its end index.</summary>
+    public int WaitFor(string text, TimeSpan timeout, int from = 0)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var output = Output;
+            var at = output.IndexOf(text, Math.Min(from, output.Length), StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                return at + text.Length;
+            }
+
+            if (_process.HasExited && !output.Contains(text, StringComparison.Ordinal))
+            {
+                Thread.Sleep(200);
+                if (!Output.Contains(text, StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+
+            Thread.Sleep(50);
+        }
+
+        Assert.Fail($"'{text}' did not appear within {timeout.TotalSeconds} s; output so far:\n{Tail(Output)}");
+        return -1;
+    }
+
+    /// <summary>Types a line into the guest console.</summary>
+    public void Type(string line)
+    {
+        _process.StandardInput.Write(line + "\n");
+        _process.StandardInput.Flush();
+    }
+
+    /// <summary>Waits for the process to exit and returns its exit code.</summary>
+    public int WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            Assert.Fail($"sharpvirt did not exit within {timeout.TotalSeconds} s; output:\n{Tail(Output)}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    private static string Tail(string s) => s.Length > 3000 ? s[^3000..] : s;
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+    }
+}
