@@ -31,6 +31,12 @@ public static class BzImageLoader
             throw new BootException(BootErrorKind.NotAKernel, $"{name}: no bzImage setup header (magic HdrS / 0xAA55 missing)");
         }
 
+        // Every header field read below lies before 0x264; the protected-mode kernel starts after it.
+        if (image.Length < 0x264)
+        {
+            throw new BootException(BootErrorKind.Malformed, $"{name}: the file ends inside the bzImage setup header");
+        }
+
         var version = BinaryPrimitives.ReadUInt16LittleEndian(image[0x206..]);
         if (version < MinimumProtocol)
         {

@@ -79,7 +79,7 @@ public static class ElfLoader
             }
 
             memory.Write(physAddr, data);
-            memory.Clear(physAddr + fileSize, checked((int)(memSize - fileSize)));
+            ZeroFill(memory, physAddr + fileSize, memSize - fileSize);
             loadEnd = Math.Max(loadEnd, physAddr + memSize);
             loaded++;
         }
@@ -90,6 +90,19 @@ public static class ElfLoader
         }
 
         return new LoadedKernel(KernelFormat.Elf, entry, loadEnd, [], 0x7fffffff, pvhEntry);
+    }
+
+    /// <summary>Zeroes a segment's bss part, which may exceed what one span can hold.</summary>
+    private static void ZeroFill(GuestMemory memory, ulong address, ulong length)
+    {
+        const int Chunk = 1 << 30;
+        while (length > 0)
+        {
+            var n = (int)Math.Min(length, Chunk);
+            memory.Clear(address, n);
+            address += (ulong)n;
+            length -= (ulong)n;
+        }
     }
 
     /// <summary>Walks ELF notes looking for Xen's PHYS32_ENTRY (the PVH entry point).</summary>
