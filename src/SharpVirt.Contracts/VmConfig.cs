@@ -7,11 +7,11 @@ public sealed record VmConfig
 {
     /// <summary>The boot source.</summary>
     [JsonPropertyName("boot-source")]
-    public required BootSourceConfig BootSource { get; init; }
+    public required BootSourceConfig BootSource { get; set; }
 
     /// <summary>vCPUs and memory.</summary>
     [JsonPropertyName("machine-config")]
-    public MachineConfig Machine { get; init; } = new();
+    public MachineConfig Machine { get; set; } = new();
 }
 
 /// <summary>Which kernel to boot, with what.</summary>
@@ -19,15 +19,15 @@ public sealed record BootSourceConfig
 {
     /// <summary>Path of a bzImage or an uncompressed ELF vmlinux.</summary>
     [JsonPropertyName("kernel_image_path")]
-    public required string KernelImagePath { get; init; }
+    public required string KernelImagePath { get; set; }
 
     /// <summary>Path of an initramfs or initrd, if any.</summary>
     [JsonPropertyName("initrd_path")]
-    public string? InitrdPath { get; init; }
+    public string? InitrdPath { get; set; }
 
     /// <summary>The kernel command line; null means the default.</summary>
     [JsonPropertyName("boot_args")]
-    public string? BootArgs { get; init; }
+    public string? BootArgs { get; set; }
 }
 
 /// <summary>What the VMM does when the guest reboots.</summary>
@@ -47,17 +47,17 @@ public sealed record MachineConfig
 {
     /// <summary>Number of vCPUs.</summary>
     [JsonPropertyName("vcpu_count")]
-    public int VcpuCount { get; init; } = 1;
+    public int VcpuCount { get; set; } = 1;
 
     /// <summary>Guest memory in MiB.</summary>
     [JsonPropertyName("mem_size_mib")]
-    public long MemSizeMib { get; init; } = 256;
+    public long MemSizeMib { get; set; } = 256;
 
     /// <summary>Name of the CPU template (a CPUID mask).</summary>
     [JsonPropertyName("cpu_template")]
-    public string CpuTemplate { get; init; } = "compat";
+    public string CpuTemplate { get; set; } = "compat";
 
     /// <summary>What a guest reboot does.</summary>
     [JsonPropertyName("on_reboot")]
-    public RebootAction OnReboot { get; init; } = RebootAction.Restart;
+    public RebootAction OnReboot { get; set; } = RebootAction.Restart;
 }

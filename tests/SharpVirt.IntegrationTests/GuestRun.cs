@@ -23,7 +23,7 @@ public sealed class GuestRun
     public long UnhandledPio { get; }
 
     /// <summary>Runs test guest <paramref name="name"/> until it stops (or the timeout, which fails the test).</summary>
-    public static GuestRun Boot(string name, int vcpus = 1, int timeoutSeconds = 30)
+    public static GuestRun Boot(string name, int vcpus = 1, ulong memoryMib = 64, int timeoutSeconds = 30)
     {
         var spec = new VmSpec
         {
@@ -31,7 +31,7 @@ public sealed class GuestRun
             KernelName = name + ".elf",
             Cmdline = "",
             VcpuCount = vcpus,
-            MemoryBytes = 64UL << 20,
+            MemoryBytes = memoryMib << 20,
             CpuTemplate = CpuTemplate.Compat,
         };
         var output = new SynchronizedMemoryStream();

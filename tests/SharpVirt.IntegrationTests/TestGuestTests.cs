@@ -14,6 +14,14 @@ public sealed class TestGuestTests
         Assert.Equal(0, run.Outcome.ExitCode);
     }
 
+    [KvmFact]
+    public void A_guest_larger_than_the_32_bit_hole_boots_with_ram_split_around_it()
+    {
+        var run = GuestRun.Boot("uart", memoryMib: 5 * 1024);
+        Assert.Contains("UART-TEST hello", run.Console);
+        Assert.Equal(VmOutcomeKind.PowerOff, run.Outcome.Kind);
+    }
+
     [KvmTheory]
     [InlineData(1)]
     [InlineData(2)]

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using SharpVirt.Contracts;
 
-namespace SharpVirt.Cli;
+namespace SharpVirt.Contracts;
 
 /// <summary>Reads a VM config file strictly: unknown fields, wrong types and missing fields are errors naming the JSON path.</summary>
 public static class ConfigFile
