@@ -1,6 +1,7 @@
 using System.Text;
 using SharpVirt.Vmm;
 using SharpVirt.Vmm.Cpu;
+using SharpVirt.Vmm.Emulation;
 
 namespace SharpVirt.IntegrationTests;
 
@@ -11,9 +12,10 @@ public sealed class GuestRun
     {
         Outcome = outcome;
         Console = console;
-        Int3Completed = vm.Assist.Int3Count;
-        CmpXchg16bCompleted = vm.Assist.CmpXchg16bCount;
+        Int3Completed = vm.Assist.Completed(X86InstructionKind.Int3);
+        CmpXchg16bCompleted = vm.Assist.Completed(X86InstructionKind.CmpXchg16b);
         UnhandledPio = vm.PioBus.UnhandledAccesses;
+        Counts = Enum.GetValues<X86InstructionKind>().Select(k => $"{k}={vm.Assist.Completed(k)}").ToArray();
     }
 
     public VmOutcome Outcome { get; }
@@ -21,6 +23,7 @@ public sealed class GuestRun
     public long Int3Completed { get; }
     public long CmpXchg16bCompleted { get; }
     public long UnhandledPio { get; }
+    public string[] Counts { get; }
 
     /// <summary>Runs test guest <paramref name="name"/> until it stops (or the timeout, which fails the test).</summary>
     public static GuestRun Boot(string name, int vcpus = 1, ulong memoryMib = 64, int timeoutSeconds = 30)

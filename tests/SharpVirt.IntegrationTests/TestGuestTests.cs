@@ -42,12 +42,13 @@ public sealed class TestGuestTests
     }
 
     [KvmFact]
-    public void Emulation_assist_completes_int3_lock_cmpxchg16b_and_fwait_in_kernel_mode()
+    public void Emulation_assist_completes_int3_cmpxchg16b_fwait_and_mxcsr_instructions_in_kernel_mode()
     {
         var run = GuestRun.Boot("emulation");
         Assert.Contains("EMULATION-TEST int3 ok", run.Console);
         Assert.Contains("EMULATION-TEST cmpxchg16b ok", run.Console);
         Assert.Contains("EMULATION-TEST fwait ok", run.Console);
+        Assert.Contains("EMULATION-TEST mxcsr fnclex emms ok", run.Console);
         Assert.DoesNotContain("failed", run.Console);
         Assert.Equal(VmOutcomeKind.PowerOff, run.Outcome.Kind);
         // Each count is the VMM's own: on a host whose KVM emulates these itself they would be 0.

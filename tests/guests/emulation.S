@@ -1,6 +1,6 @@
 /* Runs the instructions kvm_pvm cannot emulate in kernel mode and the VMM completes:
    int3 (must reach the guest's own #BP handler, with RIP after the int3) and lock cmpxchg16b
-   (a successful exchange and a failed one, with ZF and RDX:RAX as the CPU defines them), and fwait. */
+   (a successful exchange and a failed one, with ZF and RDX:RAX as the CPU defines them), fwait, ldmxcsr/stmxcsr, fnclex and emms. */
     .code64
     .include "common.inc"
     .globl _start
@@ -52,6 +52,20 @@ after_int3:
     PUTS cx16_ok
     fwait
     PUTS fwait_ok
+
+    /* MXCSR round trip through the stack, the form Linux's kernel_fpu_begin uses (ldmxcsr 4(%rsp)). */
+    sub $16, %rsp
+    movl $0x1fc0, 4(%rsp)
+    ldmxcsr 4(%rsp)
+    movl $0, 8(%rsp)
+    stmxcsr 8(%rsp)
+    mov 8(%rsp), %eax
+    add $16, %rsp
+    cmp $0x1fc0, %eax
+    jne fail
+    fnclex
+    emms
+    PUTS sse_ok
     POWEROFF
 fail:
     PUTS failed
@@ -68,6 +82,7 @@ int3_ok: .asciz "EMULATION-TEST int3 ok\n"
 cx16_ok: .asciz "EMULATION-TEST cmpxchg16b ok\n"
 failed: .asciz "EMULATION-TEST failed\n"
 fwait_ok: .asciz "EMULATION-TEST fwait ok\n"
+sse_ok: .asciz "EMULATION-TEST mxcsr fnclex emms ok\n"
     .align 16
 target: .quad 0x1111, 0x2222
 bp_count: .quad 0

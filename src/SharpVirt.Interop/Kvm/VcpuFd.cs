@@ -71,6 +71,12 @@ public sealed unsafe class VcpuFd : IDisposable
     /// <summary>KVM_SET_FPU.</summary>
     public void SetFpu(in kvm_fpu fpu) => Set(KvmIoctls.SetFpu, fpu, "KVM_SET_FPU");
 
+    /// <summary>KVM_GET_XSAVE: the FPU/SSE state as an XSAVE image (on kvm_pvm hosts KVM_GET_FPU reads MXCSR as 0).</summary>
+    public kvm_xsave GetXsave() => Get<kvm_xsave>(KvmIoctls.GetXsave, "KVM_GET_XSAVE");
+
+    /// <summary>KVM_SET_XSAVE.</summary>
+    public void SetXsave(in kvm_xsave xsave) => Set(KvmIoctls.SetXsave, xsave, "KVM_SET_XSAVE");
+
     /// <summary>KVM_GET_LAPIC.</summary>
     public kvm_lapic_state GetLapic() => Get<kvm_lapic_state>(KvmIoctls.GetLapic, "KVM_GET_LAPIC");
 

@@ -47,6 +47,16 @@ public static class X86Decoder
             return new X86Instruction(X86InstructionKind.Fwait, i + 1, "fwait");
         }
 
+        if (code[i] == 0xdb && i + 1 < code.Length && code[i + 1] == 0xe2)
+        {
+            return new X86Instruction(X86InstructionKind.Fnclex, i + 2, "fnclex");
+        }
+
+        if (code[i] == 0x0f && i + 1 < code.Length && code[i + 1] == 0x77)
+        {
+            return new X86Instruction(X86InstructionKind.Emms, i + 2, "emms");
+        }
+
         if (code[i] != 0x0f || i + 2 >= code.Length)
         {
             return Unknown(code);
@@ -62,6 +72,16 @@ public static class X86Decoder
             return operand is null
                 ? Unknown(code)
                 : new X86Instruction(X86InstructionKind.CmpXchg16b, length, lockPrefix ? "lock cmpxchg16b" : "cmpxchg16b", operand);
+        }
+
+        if (op == 0xae && reg is 2 or 3 && mod != 3)
+        {
+            var operand = DecodeModRm(code, i + 2, rex, segment, out var length);
+            return operand is null
+                ? Unknown(code)
+                : reg == 2
+                    ? new X86Instruction(X86InstructionKind.LdMxcsr, length, "ldmxcsr", operand)
+                    : new X86Instruction(X86InstructionKind.StMxcsr, length, "stmxcsr", operand);
         }
 
         var name = (op, reg, mod) switch

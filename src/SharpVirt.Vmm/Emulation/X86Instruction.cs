@@ -11,6 +11,14 @@ public enum X86InstructionKind
     CmpXchg16b,
     /// <summary><c>fwait</c> (0x9B): waits for pending x87 exceptions; with none pending it does nothing.</summary>
     Fwait,
+    /// <summary><c>ldmxcsr m32</c> (0F AE /2): loads MXCSR from memory.</summary>
+    LdMxcsr,
+    /// <summary><c>stmxcsr m32</c> (0F AE /3): stores MXCSR to memory.</summary>
+    StMxcsr,
+    /// <summary><c>fnclex</c> (DB E2): clears the x87 exception flags.</summary>
+    Fnclex,
+    /// <summary><c>emms</c> (0F 77): marks every x87 register empty.</summary>
+    Emms,
 }
 
 /// <summary>A decoded instruction: its kind, length and, for a memory operand, how to form its address.</summary>

@@ -192,6 +192,30 @@ public sealed class X86DecoderTests
     }
 
     [Fact]
+    public void Mxcsr_loads_and_stores_decode_their_memory_operand()
+    {
+        // ldmxcsr 0x4(%rsp): 0f ae 54 24 04 (the form Linux's kernel_fpu_begin uses).
+        var ld = Decode(0x0f, 0xae, 0x54, 0x24, 0x04, 0x83);
+        Assert.Equal(X86InstructionKind.LdMxcsr, ld.Kind);
+        Assert.Equal(5, ld.Length);
+        Assert.Equal(new MemoryOperand(4, null, 1, 4, false, SegmentOverride.None), ld.Operand);
+        // stmxcsr (%rdi): 0f ae 1f.
+        var st = Decode(0x0f, 0xae, 0x1f);
+        Assert.Equal(X86InstructionKind.StMxcsr, st.Kind);
+        Assert.Equal(3, st.Length);
+        // The register form (mod = 3) is a different instruction (lfence/sfence family).
+        Assert.Equal(X86InstructionKind.Unknown, Decode(0x0f, 0xae, 0xd0).Kind);
+    }
+
+    [Fact]
+    public void Fnclex_and_emms_are_two_bytes()
+    {
+        Assert.Equal(new X86Instruction(X86InstructionKind.Fnclex, 2, "fnclex"), Decode(0xdb, 0xe2));
+        Assert.Equal(new X86Instruction(X86InstructionKind.Emms, 2, "emms"), Decode(0x0f, 0x77));
+        Assert.Equal(X86InstructionKind.Unknown, Decode(0xdb, 0xe3).Kind);
+    }
+
+    [Fact]
     public void Fifteen_prefixes_are_unknown()
     {
         Assert.Equal(X86InstructionKind.Unknown, X86Decoder.Decode(Enumerable.Repeat((byte)0x66, 15).ToArray()).Kind);
@@ -204,7 +228,7 @@ public sealed class X86DecoderTests
         // and tail, cut at a random length) so that the deep paths are exercised too.
         var prefixes = Gen.OneOf<byte>(0xf0, 0x64, 0x65, 0x66, 0x2e, 0xf3).Array[0, 3];
         var rex = Gen.OneOf(Gen.Const(Array.Empty<byte>()), Gen.Byte[0x40, 0x4f].Select(b => new[] { b }), Gen.Byte[0x48, 0x4f].Select(b => new[] { b }));
-        var opcode = Gen.OneOf<byte[]>([0x0f, 0xc7], [0x0f, 0xae], [0x0f, 0x01], [0xcc], [0x9b], [0x0f]);
+        var opcode = Gen.OneOf<byte[]>([0x0f, 0xc7], [0x0f, 0xae], [0x0f, 0x01], [0xcc], [0x9b], [0x0f], [0x0f, 0x77], [0xdb, 0xe2]);
         // A ModRM with reg = 1 and a memory operand (the cmpxchg16b form) half the time, any byte otherwise.
         var modrm = Gen.OneOf(Gen.Byte, Gen.Select(Gen.Int[0, 2], Gen.Int[0, 7], (mod, rm) => (byte)((mod << 6) | (1 << 3) | rm)));
         var shaped = Gen.Select(prefixes, rex, opcode, modrm, Gen.Byte.Array[0, 9],
@@ -227,7 +251,11 @@ public sealed class X86DecoderTests
                     Assert.InRange(i.Length, 1, code.Length);
                     Assert.Equal(0x9b, code[i.Length - 1]);
                     break;
-                case X86InstructionKind.CmpXchg16b:
+                case X86InstructionKind.Emms or X86InstructionKind.Fnclex:
+                    Assert.InRange(i.Length, 2, code.Length);
+                    Assert.Null(i.Operand);
+                    break;
+                case X86InstructionKind.CmpXchg16b or X86InstructionKind.LdMxcsr or X86InstructionKind.StMxcsr:
                     Assert.InRange(i.Length, 3, code.Length);
                     var op = Assert.IsType<MemoryOperand>(i.Operand);
                     Assert.True(op.BaseRegister is null or >= 0 and <= 15);

@@ -74,6 +74,10 @@ public static class KvmIoctls
     public static readonly nuint GetMpState = Ior<kvm_mp_state>(0x98);
     /// <summary>KVM_GET_VCPU_EVENTS.</summary>
     public static readonly nuint GetVcpuEvents = Ior<kvm_vcpu_events>(0x9f);
+    /// <summary>KVM_GET_XSAVE.</summary>
+    public static readonly nuint GetXsave = Ior<kvm_xsave>(0xa4);
+    /// <summary>KVM_SET_XSAVE.</summary>
+    public static readonly nuint SetXsave = Iow<kvm_xsave>(0xa5);
     /// <summary>KVM_SET_VCPU_EVENTS.</summary>
     public static readonly nuint SetVcpuEvents = Iow<kvm_vcpu_events>(0xa0);
 }

@@ -113,6 +113,13 @@ public unsafe struct kvm_lapic_state
     public fixed byte regs[1024];
 }
 
+/// <summary>The XSAVE image of a vCPU: the legacy FXSAVE area (512 bytes), the XSAVE header at 512, components after.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct kvm_xsave
+{
+    public fixed uint region[1024];
+}
+
 [StructLayout(LayoutKind.Sequential)]
 public unsafe struct kvm_pit_config
 {
