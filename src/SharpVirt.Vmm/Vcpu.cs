@@ -108,7 +108,7 @@ public sealed unsafe class Vcpu : IDisposable
                 }
             }
         }
-        catch (Exception e) when (e is SystemCallException or InvalidOperationException or ArgumentException)
+        catch (Exception e)
         {
             _exit.Set(new VmOutcome(VmOutcomeKind.Error, $"vCPU {Id}: {e.Message}"));
         }

@@ -25,33 +25,20 @@ public sealed class CliErrorTests
         Assert.Single(output.Split('\n'));
     }
 
-    [Fact]
-    public void Unknown_config_fields_are_refused_with_their_json_path()
+    [Theory]
+    [InlineData("""{ "boot-source": { "kernel_image_path": "/x" }, "machine-config": { "vcpus": 2 } }""", "$.machine-config.vcpus: unknown field")]
+    [InlineData("""{ "boot-source": { "kernel_image_path": "/x" }, "machine-config": { "vcpu_count": "two" } }""", "$.machine-config.vcpu_count")]
+    [InlineData("""{ "machine-config": { "vcpu_count": 2 } }""", "missing required field")]
+    public void Bad_config_files_are_refused_naming_the_json_field(string json, string expected)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"sv-bad-{Environment.ProcessId}.json");
-        File.WriteAllText(path, """{ "boot-source": { "kernel_image_path": "/x" }, "machine-config": { "vcpus": 2 } }""");
+        var path = Path.Combine(Path.GetTempPath(), $"sv-bad-{Environment.ProcessId}-{Guid.NewGuid():n}.json");
+        File.WriteAllText(path, json);
         try
         {
             using var vmm = SharpVirtProcess.Start("run", "--config", path);
             Assert.Equal(1, vmm.WaitForExit(TimeSpan.FromSeconds(20)));
-            Assert.Contains("$.machine-config.vcpus: unknown field", vmm.Output);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
-    [Fact]
-    public void Wrong_types_in_config_name_the_field()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"sv-type-{Environment.ProcessId}.json");
-        File.WriteAllText(path, """{ "boot-source": { "kernel_image_path": "/x" }, "machine-config": { "vcpu_count": "two" } }""");
-        try
-        {
-            using var vmm = SharpVirtProcess.Start("run", "--config", path);
-            Assert.Equal(1, vmm.WaitForExit(TimeSpan.FromSeconds(20)));
-            Assert.Contains("$.machine-config.vcpu_count", vmm.Output);
+            Assert.Contains(expected, vmm.Output);
+            Assert.Single(vmm.Output.Trim().Split('\n'));
         }
         finally
         {

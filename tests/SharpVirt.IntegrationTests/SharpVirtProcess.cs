@@ -9,12 +9,13 @@ public sealed class SharpVirtProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly Lock _gate = new();
+    private readonly Thread _reader;
 
     private SharpVirtProcess(Process process)
     {
         _process = process;
         var buffer = new char[4096];
-        var reader = new Thread(() =>
+        _reader = new Thread(() =>
         {
             int n;
             while ((n = _process.StandardOutput.Read(buffer, 0, buffer.Length)) > 0)
@@ -26,7 +27,7 @@ public sealed class SharpVirtProcess : IDisposable
             }
         })
         { IsBackground = true };
-        reader.Start();
+        _reader.Start();
     }
 
     /// <summary>The binary: $SHARPVIRT_BIN (set by scripts/test.sh), else out/bin/sharpvirt of this checkout.</summary>
@@ -135,6 +136,8 @@ public sealed class SharpVirtProcess : IDisposable
             Assert.Fail($"sharpvirt did not exit within {timeout.TotalSeconds} s; output:\n{Tail(Output)}");
         }
 
+        // The process has exited; its last output may still be in the pipe: read to the end.
+        _reader.Join(TimeSpan.FromSeconds(5));
         return _process.ExitCode;
     }
 
