@@ -65,8 +65,17 @@ ensure_packages() {
 
 mkdir -p "$OUT" "$WORK"
 
+# One build at a time per cache directory (tests and developers may run this concurrently).
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$OUT/.lock"
+    if ! flock -n 9; then
+        log "another build-guest.sh is running on $OUT; waiting for it"
+        flock 9
+    fi
+fi
+
 BASE_PKGS=(busybox-static cpio lz4 file binutils coreutils linux-image-cloud-amd64)
-KERNEL_PKGS=(linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev xz-utils perl)
+KERNEL_PKGS=(linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev xz-utils perl ccache)
 if [ "$(id -u)" -ne 0 ]; then BASE_PKGS+=(fakeroot); fi
 if [ "$only_cloud" -eq 1 ]; then ensure_packages "${BASE_PKGS[@]}"
 else ensure_packages "${BASE_PKGS[@]}" "${KERNEL_PKGS[@]}"; fi
@@ -150,7 +159,7 @@ build_cloud() {
 REQUIRED=(
     CONFIG_64BIT=y CONFIG_X86_64=y CONFIG_SMP=y CONFIG_NR_CPUS=64 CONFIG_X86_MPPARSE=y
     CONFIG_ACPI=y CONFIG_PVH=y CONFIG_HYPERVISOR_GUEST=y CONFIG_PARAVIRT=y CONFIG_KVM_GUEST=y
-    CONFIG_SERIAL_8250=y CONFIG_SERIAL_8250_CONSOLE=y CONFIG_BLK_DEV_INITRD=y CONFIG_RD_GZIP=y
+    CONFIG_SERIAL_8250=y CONFIG_SERIAL_8250_CONSOLE=y CONFIG_SERIAL_8250_PNP=y CONFIG_BLK_DEV_INITRD=y CONFIG_RD_GZIP=y
     CONFIG_DEVTMPFS=y CONFIG_PROC_FS=y CONFIG_SYSFS=y CONFIG_TMPFS=y CONFIG_PRINTK=y CONFIG_TTY=y
     CONFIG_UNIX=y CONFIG_BINFMT_ELF=y CONFIG_BINFMT_SCRIPT=y
     CONFIG_VIRTIO_MMIO=y CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES=y CONFIG_VIRTIO_BLK=y CONFIG_VIRTIO_NET=y
@@ -207,6 +216,11 @@ build_microvm() {
     nproc="$(nproc)"
     mk=(make -C "$tree" ARCH=x86_64 KBUILD_BUILD_USER=sharpvirt KBUILD_BUILD_HOST=sharpvirt
         "KBUILD_BUILD_TIMESTAMP=linux-source-6.1 $srcver")
+    # ccache turns the full rebuild that follows a patch change (fresh tree) into minutes.
+    if command -v ccache >/dev/null 2>&1; then
+        export CCACHE_DIR="${CCACHE_DIR:-$WORK/ccache}" CCACHE_BASEDIR="$tree" CCACHE_NOHASHDIR=1
+        mk+=("CC=ccache gcc")
+    fi
     log "configuring (allnoconfig + $(basename "$frag"))"
     # merge_config.sh -n: allnoconfig with the fragment as KCONFIG_ALLCONFIG.
     (cd "$tree" && ARCH=x86_64 scripts/kconfig/merge_config.sh -n -O "$tree" "$frag") >"$buildlog" 2>&1 \
