@@ -63,7 +63,10 @@ public sealed class SharpVirtProcess : IDisposable
     }
 
     /// <summary>Starts <c>sharpvirt</c> with <paramref name="arguments"/>.</summary>
-    public static SharpVirtProcess Start(params string[] arguments)
+    public static SharpVirtProcess Start(params string[] arguments) => StartAs(null, arguments);
+
+    /// <summary>Starts <c>sharpvirt</c> as user id <paramref name="uid"/> (through setpriv; the caller must be root).</summary>
+    public static SharpVirtProcess StartAs(string? uid, params string[] arguments)
     {
         var path = BinaryPath;
         if (!File.Exists(path))
@@ -89,6 +92,17 @@ public sealed class SharpVirtProcess : IDisposable
         start.ArgumentList.Insert(0, "-c");
         start.ArgumentList.Insert(1, "exec \"$0\" \"$@\" 2>&1");
         start.ArgumentList.Insert(2, path);
+        if (uid is not null)
+        {
+            start.ArgumentList.Insert(0, "/bin/sh");
+            foreach (var a in new[] { "--clear-groups", $"--regid={uid}", $"--reuid={uid}" }.Reverse())
+            {
+                start.ArgumentList.Insert(0, a);
+            }
+
+            start.FileName = "setpriv";
+        }
+
         return new SharpVirtProcess(Process.Start(start)!);
     }
 
