@@ -7,7 +7,7 @@ cd "$SV_ROOT"
 
 # Test tools: gcc/binutils build the test guests and the ABI checker, iasl checks the ACPI tables.
 sv_ensure_packages gcc libc6-dev binutils acpica-tools linux-libc-dev
-"$SV_ROOT/scripts/setup.sh" || sv_die "setup failed"
+"$SV_ROOT/scripts/setup.sh" || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 
 results="$SV_OUT/test-results"
 rm -rf "$results"; mkdir -p "$results"

@@ -64,8 +64,8 @@ def main():
     cache = os.environ.get("SHARPVIRT_CACHE", os.path.expanduser("~/.cache/sharpvirt"))
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--tiny-runs", type=int, default=20)
+    p.add_argument("--runs", type=int, default=5, help="boots of the default guest per VMM (0: skip)")
+    p.add_argument("--tiny-runs", type=int, default=20, help="runs of the tiny guest per VMM (0: skip)")
     p.add_argument("--kernel", default=os.path.join(cache, "guest", "vmlinux-microvm"))
     p.add_argument("--initrd", default=os.path.join(cache, "guest", "initramfs.cpio"))
     p.add_argument("--memory", type=int, default=256, help="MiB")
@@ -86,7 +86,10 @@ def main():
                  "-m", f"{args.memory}M", "-smp", str(args.cpus), "-nodefaults", "-no-user-config", "-nographic",
                  "-serial", "stdio", "-no-reboot", "-kernel", args.kernel, "-initrd", args.initrd, "-append", cmdline],
     }
-    bench_tiny(args, root)
+    if args.tiny_runs > 0:
+        bench_tiny(args, root)
+    if args.runs <= 0:
+        return
 
     results = {name: [] for name in vmms}
     for i in range(args.runs):

@@ -15,6 +15,7 @@ public sealed unsafe class ConsoleInputPump : IDisposable
     private readonly VmExitSignal _exit;
     private readonly Action<string> _notice;
     private readonly Thread _thread;
+    private readonly FileDescriptor _wake;
     private volatile bool _stopping;
     private bool _escape;
 
@@ -25,6 +26,8 @@ public sealed unsafe class ConsoleInputPump : IDisposable
         _serial = serial;
         _exit = exit;
         _notice = notice;
+        // Dispose signals this eventfd so the thread leaves poll() at once instead of at its next timeout.
+        _wake = new FileDescriptor(Errno.Check(LibC.eventfd(0, LibC.O_CLOEXEC | LibC.O_NONBLOCK), "eventfd"));
         _thread = new Thread(Pump) { Name = "console-input", IsBackground = true };
         _thread.Start();
     }
@@ -33,6 +36,7 @@ public sealed unsafe class ConsoleInputPump : IDisposable
     {
         var buffer = new byte[256];
         var pending = new Queue<byte>();
+        var polls = stackalloc PollFd[2];
         while (!_stopping && !_exit.IsSet)
         {
             if (pending.Count > 0)
@@ -49,9 +53,10 @@ public sealed unsafe class ConsoleInputPump : IDisposable
                 }
             }
 
-            var poll = new PollFd { Fd = _input.Number, Events = PollFd.POLLIN };
-            var ready = LibC.poll(&poll, 1, 100);
-            if (ready <= 0 || (poll.REvents & (PollFd.POLLIN | PollFd.POLLHUP)) == 0)
+            polls[0] = new PollFd { Fd = _input.Number, Events = PollFd.POLLIN };
+            polls[1] = new PollFd { Fd = _wake.Number, Events = PollFd.POLLIN };
+            var ready = LibC.poll(polls, 2, 100);
+            if (ready <= 0 || polls[1].REvents != 0 || (polls[0].REvents & (PollFd.POLLIN | PollFd.POLLHUP)) == 0)
             {
                 continue;
             }
@@ -116,6 +121,9 @@ public sealed unsafe class ConsoleInputPump : IDisposable
     public void Dispose()
     {
         _stopping = true;
+        ulong one = 1;
+        LibC.write(_wake, (byte*)&one, sizeof(ulong));
         _thread.Join(500);
+        _wake.Dispose();
     }
 }
