@@ -40,4 +40,28 @@ public sealed class KvmAccessTests
             File.Delete(kernel);
         }
     }
+
+    [Fact]
+    public void An_unreadable_kernel_is_named_with_permission_denied()
+    {
+        if (Environment.UserName != "root")
+        {
+            Assert.True(Environment.GetEnvironmentVariable("CI") != "true", "CI must run the tests as root");
+            return;
+        }
+
+        var kernel = Path.Combine(Path.GetTempPath(), $"sv-unreadable-{Environment.ProcessId}.elf");
+        File.WriteAllBytes(kernel, [0x7f, (byte)'E', (byte)'L', (byte)'F']);
+        File.SetUnixFileMode(kernel, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        try
+        {
+            using var vmm = SharpVirtProcess.StartAs("65534", "run", "--kernel", kernel);
+            Assert.Equal(1, vmm.WaitForExit(TimeSpan.FromSeconds(20)));
+            Assert.Equal($"sharpvirt: kernel_image_path: {kernel}: permission denied", vmm.Output.Trim());
+        }
+        finally
+        {
+            File.Delete(kernel);
+        }
+    }
 }
