@@ -1,0 +1,101 @@
+using SharpVirt.Memory;
+
+namespace SharpVirt.Devices.Virtio.Queue;
+
+/// <summary>
+/// A popped, validated descriptor chain: its head (to hand back with <see cref="Virtqueue.AddUsed"/>) and its
+/// buffers, device-readable ones first, then device-writable ones. Every buffer lies inside guest memory.
+/// </summary>
+public sealed class DescriptorChain
+{
+    private readonly Descriptor[] _descriptors;
+
+    internal DescriptorChain(ushort head, Descriptor[] descriptors, uint readableLength, uint writableLength)
+    {
+        Head = head;
+        _descriptors = descriptors;
+        ReadableLength = readableLength;
+        WritableLength = writableLength;
+    }
+
+    /// <summary>The head descriptor index, the id the device returns in the used ring.</summary>
+    public ushort Head { get; }
+
+    /// <summary>The non-empty buffers in chain order (readable ones before writable ones).</summary>
+    public IReadOnlyList<Descriptor> Descriptors => _descriptors;
+
+    /// <summary>Total bytes of the device-readable buffers.</summary>
+    public uint ReadableLength { get; }
+
+    /// <summary>Total bytes of the device-writable buffers.</summary>
+    public uint WritableLength { get; }
+
+    /// <summary>
+    /// Copies device-readable bytes, starting <paramref name="offset"/> bytes into the readable part, into
+    /// <paramref name="destination"/>. Returns the number of bytes copied (short when the readable part ends).
+    /// </summary>
+    public int CopyFrom(GuestMemory memory, Span<byte> destination, int offset)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        var copied = 0;
+        var skip = (ulong)offset;
+        foreach (var d in _descriptors)
+        {
+            if (d.DeviceWritable || copied == destination.Length)
+            {
+                break;
+            }
+
+            if (skip >= d.Length)
+            {
+                skip -= d.Length;
+                continue;
+            }
+
+            var count = (int)Math.Min(d.Length - skip, (ulong)(destination.Length - copied));
+            memory.Read(d.Address + skip, destination.Slice(copied, count));
+            copied += count;
+            skip = 0;
+        }
+
+        return copied;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="source"/> into the device-writable buffers, starting <paramref name="offset"/> bytes
+    /// into the writable part. Returns the number of bytes copied (short when the writable part ends).
+    /// </summary>
+    public int CopyTo(GuestMemory memory, ReadOnlySpan<byte> source, int offset)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        var copied = 0;
+        var skip = (ulong)offset;
+        foreach (var d in _descriptors)
+        {
+            if (copied == source.Length)
+            {
+                break;
+            }
+
+            if (!d.DeviceWritable)
+            {
+                continue;
+            }
+
+            if (skip >= d.Length)
+            {
+                skip -= d.Length;
+                continue;
+            }
+
+            var count = (int)Math.Min(d.Length - skip, (ulong)(source.Length - copied));
+            memory.Write(d.Address + skip, source.Slice(copied, count));
+            copied += count;
+            skip = 0;
+        }
+
+        return copied;
+    }
+}
