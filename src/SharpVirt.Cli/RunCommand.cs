@@ -19,6 +19,7 @@ public static class RunCommand
     private static readonly Option<string?> MemoryOption = new("--memory", "-m") { Description = "Guest memory: 512M, 2G, or MiB (default 256M)" };
     private static readonly Option<string?> TemplateOption = new("--cpu-template") { Description = "CPU template (see 'sharpvirt cpu-templates'; default compat)" };
     private static readonly Option<string?> RebootOption = new("--on-reboot") { Description = "What a guest reboot does: restart (default) or exit" };
+    private static readonly Option<bool> RngOption = new("--rng") { Description = "Give the guest a virtio entropy device (/dev/hwrng) fed by the host's getrandom" };
     private static readonly Option<string?> ConfigOption = new("--config") { Description = "A JSON VM config file; options given here override it" };
 
     /// <summary>Builds the command.</summary>
@@ -26,7 +27,7 @@ public static class RunCommand
     {
         var command = new Command("run", "Boot a VM; this terminal becomes its serial console (Ctrl-A x quits).")
         {
-            KernelOption, InitrdOption, CmdlineOption, CpusOption, MemoryOption, TemplateOption, RebootOption, ConfigOption,
+            KernelOption, InitrdOption, CmdlineOption, CpusOption, MemoryOption, TemplateOption, RebootOption, RngOption, ConfigOption,
         };
         command.SetAction(parse => Run(parse));
         return command;
@@ -134,6 +135,7 @@ public static class RunCommand
                 BootArgs = parse.GetValue(CmdlineOption) ?? file?.BootSource.BootArgs,
             },
             Machine = machine,
+            Entropy = parse.GetValue(RngOption) ? new EntropyConfig() : file?.Entropy,
         };
     }
 

@@ -12,7 +12,14 @@ public sealed record VmConfig
     /// <summary>vCPUs and memory.</summary>
     [JsonPropertyName("machine-config")]
     public MachineConfig Machine { get; set; } = new();
+
+    /// <summary>A virtio entropy device (the guest's /dev/hwrng), fed from the host's getrandom; null = none.</summary>
+    [JsonPropertyName("entropy")]
+    public EntropyConfig? Entropy { get; set; }
 }
+
+/// <summary>The virtio entropy device. It has no settings yet (a rate limit will come).</summary>
+public sealed record EntropyConfig;
 
 /// <summary>Which kernel to boot, with what.</summary>
 public sealed record BootSourceConfig

@@ -15,11 +15,13 @@ public sealed class Vm : IDisposable
     private readonly KvmSystem _kvm;
     private readonly VmFd _fd;
     private readonly List<Vcpu> _vcpus;
+    private readonly List<IDisposable> _devices;
     private int _disposed;
 
     internal Vm(KvmSystem kvm, VmFd fd, GuestMemory memory, IoBus pio, IoBus mmio, Serial16550 serial,
-        List<Vcpu> vcpus, VmExitSignal exit, EmulationAssist assist)
+        List<Vcpu> vcpus, VmExitSignal exit, EmulationAssist assist, List<IDisposable> devices)
     {
+        _devices = devices;
         _kvm = kvm;
         _fd = fd;
         Memory = memory;
@@ -85,6 +87,12 @@ public sealed class Vm : IDisposable
         foreach (var vcpu in _vcpus)
         {
             vcpu.Dispose();
+        }
+
+        // Device workers stop before guest memory goes away.
+        foreach (var device in _devices)
+        {
+            device.Dispose();
         }
 
         _fd.Dispose();

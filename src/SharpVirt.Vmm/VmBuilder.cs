@@ -3,6 +3,7 @@ using SharpVirt.Boot.Acpi;
 using SharpVirt.Boot.MpTable;
 using SharpVirt.Devices.Bus;
 using SharpVirt.Devices.Legacy;
+using SharpVirt.Devices.Virtio.Rng;
 using SharpVirt.Interop.Kvm;
 using SharpVirt.Memory;
 using SharpVirt.Vmm.Cpu;
@@ -26,6 +27,7 @@ public static class VmBuilder
         VmFd? fd = null;
         GuestMemory? memory = null;
         var vcpus = new List<Vcpu>();
+        var owned = new List<IDisposable>();
         try
         {
             fd = kvm.CreateVm();
@@ -47,8 +49,15 @@ public static class VmBuilder
             var panicWatch = new PanicDetectingStream(console.Output, exit);
             var serial = new Serial16550(panicWatch, new KvmInterruptLine(fd, SerialGsi));
             AddLegacyDevices(pio, serial, exit, spec.MemoryBytes);
+            var virtio = new VirtioMmioSlots(mmio, fd, memory);
+            if (spec.Entropy)
+            {
+                var rng = new VirtioRng();
+                owned.Add(rng);
+                virtio.Add(rng);
+            }
 
-            var entry = LoadGuest(memory, spec);
+            var entry = LoadGuest(memory, spec, virtio.AcpiDevices);
 
             var assist = new EmulationAssist(memory);
             var supported = spec.CpuTemplate.Apply(kvm.GetSupportedCpuid());
@@ -61,13 +70,18 @@ public static class VmBuilder
             }
 
             VcpuSetup.ConfigureBootCpu(vcpus[0].Fd, entry);
-            return new Vm(kvm, fd, memory, pio, mmio, serial, vcpus, exit, assist);
+            return new Vm(kvm, fd, memory, pio, mmio, serial, vcpus, exit, assist, owned);
         }
         catch
         {
             foreach (var v in vcpus)
             {
                 v.Dispose();
+            }
+
+            foreach (var d in owned)
+            {
+                d.Dispose();
             }
 
             memory?.Dispose();
@@ -89,7 +103,7 @@ public static class VmBuilder
     }
 
     /// <summary>Places kernel, command line, initrd, ACPI and MP tables, the zero page and the long-mode tables; returns the entry.</summary>
-    private static ulong LoadGuest(GuestMemory memory, VmSpec spec)
+    private static ulong LoadGuest(GuestMemory memory, VmSpec spec, IReadOnlyList<byte[]> acpiDevices)
     {
         var kernel = BzImageLoader.IsBzImage(spec.Kernel)
             ? BzImageLoader.Load(memory, spec.Kernel, spec.KernelName)
@@ -108,7 +122,7 @@ public static class VmBuilder
             initrd = new BootParams.Initrd(address, (uint)rd.Length);
         }
 
-        var acpi = AcpiTables.Build(new AcpiConfig(spec.VcpuCount));
+        var acpi = AcpiTables.Build(new AcpiConfig(spec.VcpuCount) { ExtraDsdtDevices = acpiDevices });
         AcpiTables.WriteTo(memory, acpi);
         if (spec.VcpuCount <= MpTable.MaxVcpus)
         {

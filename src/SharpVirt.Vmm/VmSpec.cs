@@ -23,6 +23,9 @@ public sealed record VmSpec
     /// <summary>Guest RAM in bytes.</summary>
     public required ulong MemoryBytes { get; init; }
 
+    /// <summary>Whether the guest gets a virtio entropy device.</summary>
+    public bool Entropy { get; init; }
+
     /// <summary>The CPUID template.</summary>
     public required CpuTemplate CpuTemplate { get; init; }
 }

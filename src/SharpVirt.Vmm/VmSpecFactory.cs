@@ -64,6 +64,7 @@ public static class VmSpecFactory
             VcpuCount = machine.VcpuCount,
             MemoryBytes = (ulong)machine.MemSizeMib << 20,
             CpuTemplate = template,
+            Entropy = config.Entropy is not null,
         };
     }
 

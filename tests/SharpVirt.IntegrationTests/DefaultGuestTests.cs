@@ -11,9 +11,9 @@ public sealed class DefaultGuestTests
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
     [KvmFact]
-    public void Default_guest_boots_to_a_shell_with_two_cpus_computes_and_powers_off_with_exit_code_0()
+    public void Default_guest_boots_to_a_shell_with_two_cpus_and_a_hwrng_computes_and_powers_off_with_exit_code_0()
     {
-        using var vmm = SharpVirtProcess.Start("run", "--cpus", "2");
+        using var vmm = SharpVirtProcess.Start("run", "--cpus", "2", "--rng");
         var at = vmm.WaitFor("SHARPVIRT-READY", BootTimeout);
         at = vmm.WaitFor("~ # ", CommandTimeout, at);
 
@@ -22,6 +22,11 @@ public sealed class DefaultGuestTests
 
         vmm.Type("grep -c ^processor /proc/cpuinfo");
         at = vmm.WaitFor("\n2", CommandTimeout, at);
+
+        // The virtio entropy device (virtio-mmio, found through the DSDT) serves /dev/hwrng.
+        vmm.Type("cat /sys/class/misc/hw_random/rng_current; head -c 4096 /dev/hwrng | od -An -v -tx1 | wc -w");
+        at = vmm.WaitFor("virtio_rng.0", CommandTimeout, at);
+        at = vmm.WaitFor("\n4096", CommandTimeout, at);
 
         vmm.Type("poweroff");
         Assert.Equal(0, vmm.WaitForExit(CommandTimeout));

@@ -14,8 +14,9 @@ public static class AcpiDevices
     /// <summary>
     /// A virtio-mmio transport, which Linux's virtio_mmio driver matches by <c>_HID "LNRO0005"</c>:
     /// <c>Device (VRxx) { _HID, _UID index, _CRS { Memory32Fixed (ReadWrite, base, size),
-    /// Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { irq } } }</c>, where xx is the index in hex.
-    /// The interrupt is edge-triggered: the VMM pulses the GSI (or signals an irqfd) when it sets InterruptStatus.
+    /// Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive) { irq } } }</c>, where xx is the index in hex.
+    /// The interrupt is level-triggered: the transport holds the line while InterruptStatus has a bit set, so a used
+    /// buffer that arrives while the driver is acknowledging an earlier one is not lost (an edge would be).
     /// </summary>
     /// <param name="index">The device's number, 0-255; it names the device and is its <c>_UID</c>.</param>
     /// <param name="baseAddress">Guest physical address of the register window; the window must end at or below 4 GiB.</param>
@@ -37,7 +38,7 @@ public static class AcpiDevices
             Aml.Name("_UID", Aml.Integer((ulong)index)),
             Aml.Name("_CRS", Aml.ResourceTemplate(
                 AmlResources.Memory32Fixed((uint)baseAddress, size),
-                AmlResources.ExtendedInterrupt(irq, edgeTriggered: true))));
+                AmlResources.ExtendedInterrupt(irq, edgeTriggered: false))));
     }
 
     /// <summary>

@@ -131,12 +131,20 @@ public sealed class Serial16550 : IBusDevice
         get { lock (_lock) { return _lineAsserted; } }
     }
 
-    /// <summary>Puts one host byte into the receive FIFO.</summary>
-    /// <returns>False when the FIFO is full: the byte is dropped and counted as an overrun.</returns>
+    /// <summary>
+    /// Puts one host byte into the receive FIFO, with flow control: when the FIFO is full the byte is refused
+    /// and the caller keeps it for later (no overrun, as with RTS/CTS), so typed-ahead input is never lost.
+    /// </summary>
+    /// <returns>False when the FIFO is full.</returns>
     public bool TryReceive(byte b)
     {
         lock (_lock)
         {
+            if (_rx.Count >= RxFifoCapacity)
+            {
+                return false;
+            }
+
             var accepted = Enqueue(b);
             if (accepted)
             {

@@ -1,0 +1,144 @@
+using System.Security.Cryptography;
+using SharpVirt.Devices.Virtio.Queue;
+
+namespace SharpVirt.Devices.Virtio.Rng;
+
+/// <summary>
+/// The virtio entropy device (virtio 1.2, section 5.4): one request queue whose device-writable buffers are
+/// filled with bytes from the host's entropy source. It has no configuration space. Requests are served on a
+/// dedicated "virtio-rng" thread started at <see cref="Activate"/>; <see cref="QueueNotify"/> only wakes it.
+/// </summary>
+public sealed class VirtioRng : IVirtioDevice, IDisposable
+{
+    /// <summary>The virtio device ID of an entropy source.</summary>
+    public const uint EntropyDeviceType = 4;
+
+    /// <summary>The largest request queue the device accepts.</summary>
+    public const ushort QueueMaxSize = 256;
+
+    /// <summary>The most bytes a single request is given; a larger buffer is filled only this far.</summary>
+    public const int MaxRequestBytes = RngWorker.MaxRequestBytes;
+
+    private static readonly ushort[] QueueSizes = [QueueMaxSize];
+
+    private readonly Action<Span<byte>> _fill;
+    private readonly Lock _lock = new();
+    private RngWorker? _worker;
+    private bool _disposed;
+
+    /// <summary>Creates the device.</summary>
+    /// <param name="fill">
+    /// The entropy source: fills the span it is given. Defaults to <see cref="RandomNumberGenerator.Fill"/> (the host's
+    /// getrandom). It runs on the device thread and may block.
+    /// </param>
+    public VirtioRng(Action<Span<byte>>? fill = null)
+    {
+        _fill = fill ?? RandomNumberGenerator.Fill;
+    }
+
+    /// <summary>The device's counters.</summary>
+    public RngMetrics Metrics { get; } = new();
+
+    /// <inheritdoc />
+    public uint DeviceType => EntropyDeviceType;
+
+    /// <inheritdoc />
+    public ulong AvailableFeatures { get; } =
+        VirtioFeatures.Bit(VirtioFeatures.Version1)
+        | VirtioFeatures.Bit(VirtioFeatures.RingIndirectDesc)
+        | VirtioFeatures.Bit(VirtioFeatures.RingEventIdx);
+
+    /// <inheritdoc />
+    public IReadOnlyList<ushort> QueueMaxSizes => QueueSizes;
+
+    /// <summary>Whether the device is activated and its worker thread is running.</summary>
+    public bool IsActive
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _worker is not null;
+            }
+        }
+    }
+
+    /// <summary>The device has no configuration space: every byte reads as zero.</summary>
+    public void ReadConfig(uint offset, Span<byte> data) => data.Clear();
+
+    /// <summary>The device has no configuration space: writes are ignored.</summary>
+    public void WriteConfig(uint offset, ReadOnlySpan<byte> data)
+    {
+    }
+
+    /// <summary>Builds the request queue from what the driver negotiated and starts the worker thread.</summary>
+    public void Activate(VirtioActivation activation)
+    {
+        ArgumentNullException.ThrowIfNull(activation);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            // A second DRIVER_OK without a reset replaces the first activation.
+            StopWorker();
+            if (activation.Queues.Count < 1)
+            {
+                // A transport bug rather than a guest one, but the device must still not fall over.
+                Metrics.AddBrokenQueue();
+                return;
+            }
+
+            var features = activation.AckedFeatures;
+            var queue = new Virtqueue(
+                activation.Memory,
+                activation.Queues[0],
+                eventIdx: (features & VirtioFeatures.Bit(VirtioFeatures.RingEventIdx)) != 0,
+                indirect: (features & VirtioFeatures.Bit(VirtioFeatures.RingIndirectDesc)) != 0);
+            var worker = new RngWorker(queue, activation.Memory, activation.Interrupt, _fill, Metrics);
+            worker.Start();
+            _worker = worker;
+        }
+    }
+
+    /// <summary>Wakes the worker thread; returns at once (this runs on a vCPU thread).</summary>
+    public void QueueNotify(int queueIndex)
+    {
+        if (queueIndex != 0)
+        {
+            return;
+        }
+
+        RngWorker? worker;
+        lock (_lock)
+        {
+            worker = _worker;
+        }
+
+        worker?.Notify();
+    }
+
+    /// <summary>Stops the worker (waiting until it no longer touches guest memory) and drops the queue.</summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            StopWorker();
+        }
+    }
+
+    /// <summary>Stops the worker thread.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            StopWorker();
+        }
+    }
+
+    private void StopWorker()
+    {
+        var worker = _worker;
+        _worker = null;
+        worker?.Stop();
+    }
+}
