@@ -19,6 +19,11 @@ public static class RunCommand
     private static readonly Option<string?> MemoryOption = new("--memory", "-m") { Description = "Guest memory: 512M, 2G, or MiB (default 256M)" };
     private static readonly Option<string?> TemplateOption = new("--cpu-template") { Description = "CPU template (see 'sharpvirt cpu-templates'; default compat)" };
     private static readonly Option<string?> RebootOption = new("--on-reboot") { Description = "What a guest reboot does: restart (default) or exit" };
+    private static readonly Option<string[]> DiskOption = new("--disk", "--drive")
+    {
+        Description = "A virtio-blk disk: path=FILE[,readonly=on][,serial=TEXT][,id=NAME] (repeat for more; the guest sees vda, vdb, ...)",
+        AllowMultipleArgumentsPerToken = false,
+    };
     private static readonly Option<bool> RngOption = new("--rng") { Description = "Give the guest a virtio entropy device (/dev/hwrng) fed by the host's getrandom" };
     private static readonly Option<string?> ConfigOption = new("--config") { Description = "A JSON VM config file; options given here override it" };
 
@@ -27,7 +32,7 @@ public static class RunCommand
     {
         var command = new Command("run", "Boot a VM; this terminal becomes its serial console (Ctrl-A x quits).")
         {
-            KernelOption, InitrdOption, CmdlineOption, CpusOption, MemoryOption, TemplateOption, RebootOption, RngOption, ConfigOption,
+            KernelOption, InitrdOption, CmdlineOption, CpusOption, MemoryOption, TemplateOption, RebootOption, DiskOption, RngOption, ConfigOption,
         };
         command.SetAction(parse => Run(parse));
         return command;
@@ -66,7 +71,7 @@ public static class RunCommand
                 using var input = new ConsoleInputPump(stdin, vm.Serial, vm.Exit, text => Console.Error.Write(text));
                 outcome = vm.RunAsync().GetAwaiter().GetResult();
             }
-            catch (Exception e) when (e is KvmUnavailableException or BootException or GuestMemoryException or SystemCallException)
+            catch (Exception e) when (e is KvmUnavailableException or BootException or GuestMemoryException or SystemCallException or ConfigException)
             {
                 terminal.Dispose();
                 return Fail(e.Message);
@@ -136,6 +141,9 @@ public static class RunCommand
             },
             Machine = machine,
             Entropy = parse.GetValue(RngOption) ? new EntropyConfig() : file?.Entropy,
+            Drives = parse.GetValue(DiskOption) is { Length: > 0 } disks
+                ? [.. disks.Select(DriveArgument.Parse)]
+                : file?.Drives ?? [],
         };
     }
 

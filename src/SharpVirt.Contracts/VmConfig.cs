@@ -13,9 +13,33 @@ public sealed record VmConfig
     [JsonPropertyName("machine-config")]
     public MachineConfig Machine { get; set; } = new();
 
+    /// <summary>virtio-blk disks, in the order the guest sees them (vda, vdb, ...).</summary>
+    [JsonPropertyName("drives")]
+    public IReadOnlyList<DriveConfig> Drives { get; set; } = [];
+
     /// <summary>A virtio entropy device (the guest's /dev/hwrng), fed from the host's getrandom; null = none.</summary>
     [JsonPropertyName("entropy")]
     public EntropyConfig? Entropy { get; set; }
+}
+
+/// <summary>A disk: a raw image file on the host.</summary>
+public sealed record DriveConfig
+{
+    /// <summary>A name for the drive (API and messages); defaults to vda, vdb, ... by position.</summary>
+    [JsonPropertyName("drive_id")]
+    public string? DriveId { get; set; }
+
+    /// <summary>The raw image file.</summary>
+    [JsonPropertyName("path_on_host")]
+    public required string PathOnHost { get; set; }
+
+    /// <summary>Whether the guest may only read it.</summary>
+    [JsonPropertyName("is_read_only")]
+    public bool IsReadOnly { get; set; }
+
+    /// <summary>The serial number the guest reads (VIRTIO_BLK_T_GET_ID, /sys/block/vdX/serial), up to 20 bytes.</summary>
+    [JsonPropertyName("serial")]
+    public string? Serial { get; set; }
 }
 
 /// <summary>The virtio entropy device. It has no settings yet (a rate limit will come).</summary>

@@ -3,7 +3,9 @@ using SharpVirt.Boot.Acpi;
 using SharpVirt.Boot.MpTable;
 using SharpVirt.Devices.Bus;
 using SharpVirt.Devices.Legacy;
+using SharpVirt.Devices.Virtio.Block;
 using SharpVirt.Devices.Virtio.Rng;
+using SharpVirt.Contracts;
 using SharpVirt.Interop.Kvm;
 using SharpVirt.Memory;
 using SharpVirt.Vmm.Cpu;
@@ -50,6 +52,13 @@ public static class VmBuilder
             var serial = new Serial16550(panicWatch, new KvmInterruptLine(fd, SerialGsi));
             AddLegacyDevices(pio, serial, exit, spec.MemoryBytes);
             var virtio = new VirtioMmioSlots(mmio, fd, memory);
+            foreach (var drive in spec.Drives)
+            {
+                var disk = OpenDisk(drive);
+                owned.Add(disk);
+                virtio.Add(disk);
+            }
+
             if (spec.Entropy)
             {
                 var rng = new VirtioRng();
@@ -88,6 +97,18 @@ public static class VmBuilder
             fd?.Dispose();
             kvm.Dispose();
             throw;
+        }
+    }
+
+    private static VirtioBlock OpenDisk(DriveSpec drive)
+    {
+        try
+        {
+            return new VirtioBlock(drive.Path, drive.ReadOnly, drive.Serial);
+        }
+        catch (BlockImageException e)
+        {
+            throw new ConfigException($"drive {drive.Id}", e.Message);
         }
     }
 

@@ -65,7 +65,47 @@ public static class VmSpecFactory
             MemoryBytes = (ulong)machine.MemSizeMib << 20,
             CpuTemplate = template,
             Entropy = config.Entropy is not null,
+            Drives = Drives(config.Drives),
         };
+    }
+
+    /// <summary>The most disks one VM takes (each uses a virtio-mmio slot and an IOAPIC pin).</summary>
+    public const int MaxDrives = 16;
+
+    private static DriveSpec[] Drives(IReadOnlyList<DriveConfig> drives)
+    {
+        if (drives.Count > MaxDrives)
+        {
+            throw new ConfigException("drives", $"{drives.Count} drives: at most {MaxDrives}");
+        }
+
+        var result = new DriveSpec[drives.Count];
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < drives.Count; i++)
+        {
+            var d = drives[i];
+            var field = $"drives[{i}]";
+            var id = d.DriveId ?? "vd" + (char)('a' + i);
+            if (!ids.Add(id))
+            {
+                throw new ConfigException($"{field}.drive_id", $"'{id}' is used by another drive");
+            }
+
+            if (string.IsNullOrWhiteSpace(d.PathOnHost) || !File.Exists(d.PathOnHost))
+            {
+                throw new ConfigException($"{field}.path_on_host",
+                    Directory.Exists(d.PathOnHost) ? $"{d.PathOnHost} is a directory, not an image file" : $"{d.PathOnHost}: no such file");
+            }
+
+            if (d.Serial is { Length: > 20 })
+            {
+                throw new ConfigException($"{field}.serial", $"'{d.Serial}' is {d.Serial.Length} bytes; virtio-blk serials hold at most 20");
+            }
+
+            result[i] = new DriveSpec(id, d.PathOnHost, d.IsReadOnly, d.Serial);
+        }
+
+        return result;
     }
 
     /// <summary>Physical RAM of this host.</summary>

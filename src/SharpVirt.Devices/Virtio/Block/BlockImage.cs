@@ -1,0 +1,103 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace SharpVirt.Devices.Virtio.Block;
+
+/// <summary>
+/// A raw disk image file opened for one device: read-write images are locked exclusively (two VMs must not
+/// write the same image), read-only ones shared. Only whole 512-byte sectors are exposed.
+/// </summary>
+internal sealed class BlockImage : IDisposable
+{
+    /// <summary>The virtio-blk sector size; sector numbers in requests always count 512-byte units.</summary>
+    internal const int SectorSize = 512;
+
+    private readonly SafeFileHandle _handle;
+
+    private BlockImage(SafeFileHandle handle, string path, bool readOnly, ulong capacitySectors)
+    {
+        _handle = handle;
+        Path = path;
+        ReadOnly = readOnly;
+        CapacitySectors = capacitySectors;
+    }
+
+    internal string Path { get; }
+
+    internal bool ReadOnly { get; }
+
+    /// <summary>Number of whole 512-byte sectors (a trailing partial sector is not exposed).</summary>
+    internal ulong CapacitySectors { get; }
+
+    /// <summary>Opens <paramref name="path"/>; throws <see cref="BlockImageException"/> naming the path on failure.</summary>
+    internal static BlockImage Open(string path, bool readOnly)
+    {
+        var access = readOnly ? FileAccess.Read : FileAccess.ReadWrite;
+        var share = readOnly ? FileShare.Read : FileShare.None;
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, access, share);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new BlockImageException(BlockImageErrorKind.NotFound, path, $"Disk image '{path}' does not exist.", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            var mode = readOnly ? "reading" : "reading and writing";
+            throw new BlockImageException(BlockImageErrorKind.AccessDenied, path,
+                $"Disk image '{path}' cannot be opened for {mode}: access denied ({e.Message}).", e);
+        }
+        catch (IOException e)
+        {
+            throw new BlockImageException(BlockImageErrorKind.Unavailable, path,
+                $"Disk image '{path}' cannot be opened (is another VM using it?): {e.Message}", e);
+        }
+
+        try
+        {
+            var length = RandomAccess.GetLength(handle);
+            return new BlockImage(handle, path, readOnly, (ulong)length / SectorSize);
+        }
+        catch (IOException e)
+        {
+            handle.Dispose();
+            throw new BlockImageException(BlockImageErrorKind.Unavailable, path, $"Disk image '{path}': cannot read its size: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Whether <paramref name="bytes"/> bytes starting at <paramref name="sector"/> lie inside the image.</summary>
+    internal bool Contains(ulong sector, ulong bytes)
+    {
+        if (sector > CapacitySectors)
+        {
+            return false;
+        }
+
+        var sectors = (bytes / SectorSize) + (bytes % SectorSize == 0 ? 0UL : 1UL);
+        return sectors <= CapacitySectors - sector;
+    }
+
+    /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes at <paramref name="offset"/>; a short file is an I/O error.</summary>
+    internal void ReadExactly(Span<byte> buffer, long offset)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var read = RandomAccess.Read(_handle, buffer, offset);
+            if (read <= 0)
+            {
+                throw new IOException($"Disk image '{Path}': unexpected end of file at byte {offset}");
+            }
+
+            buffer = buffer[read..];
+            offset = checked(offset + read);
+        }
+    }
+
+    internal void Write(ReadOnlySpan<byte> buffer, long offset) => RandomAccess.Write(_handle, buffer, offset);
+
+    /// <summary>Makes every completed write durable (fsync), so an acknowledged flush survives a host crash.</summary>
+    internal void Flush() => RandomAccess.FlushToDisk(_handle);
+
+    public void Dispose() => _handle.Dispose();
+}
