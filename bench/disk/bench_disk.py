@@ -4,7 +4,7 @@
 Boots the default guest once per VMM and round with a 256 MiB raw image as /dev/vda, and times with the guest's busybox
 `dd` (direct I/O, so the guest page cache is out of the way): sequential write and read in 1 MiB blocks, and 4 KiB
 random-offset reads (a shell loop of single-block dd's; mostly the guest's own cost on this host). Reports medians and
-SharpVirt/QEMU ratios.
+SharpVirt/QEMU ratios. Both VMMs use the host page cache and sync on the guest's flush (QEMU cache=writeback).
 
 On kvm_pvm hosts the guest kernel is emulated (~1 us per instruction), so these figures are dominated by the guest
 kernel's block layer running in the emulator, identically for both VMMs; they show the whole path a guest sees, not the
@@ -110,7 +110,7 @@ def main():
         "qemu": ["taskset", "-c", args.cpu, args.qemu, "-enable-kvm", "-M", "microvm,acpi=on", "-cpu", "qemu64,-cx16",
                  "-m", "256M", "-smp", "1", "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
                  "-no-reboot", "-kernel", kernel, "-initrd", initrd, "-append", cmdline,
-                 "-drive", f"id=d0,file={image},format=raw,if=none,cache=none,aio=threads",
+                 "-drive", f"id=d0,file={image},format=raw,if=none,cache=writeback,aio=threads",
                  "-device", "virtio-blk-device,drive=d0"],
     }
     results = {n: [] for n in vmms}
