@@ -44,7 +44,7 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
     private readonly BlockRequestHandler _handler;
     private readonly byte[] _config = new byte[ConfigSize];
     private readonly Lock _lock = new();
-    private BlockWorker? _worker;
+    private QueueWorker? _worker;
     private bool _disposed;
 
     /// <summary>Opens the raw image at <paramref name="path"/> and creates the device.</summary>
@@ -151,7 +151,7 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
                 activation.Queues[0],
                 eventIdx: (features & VirtioFeatures.Bit(VirtioFeatures.RingEventIdx)) != 0,
                 indirect: (features & VirtioFeatures.Bit(VirtioFeatures.RingIndirectDesc)) != 0);
-            var worker = new BlockWorker(queue, activation.Memory, activation.Interrupt, _handler, Metrics);
+            var worker = new QueueWorker("virtio-blk", queue, activation.Interrupt, new BlockQueueServer(_handler, activation.Memory, Metrics));
             worker.Start();
             _worker = worker;
         }
@@ -165,7 +165,7 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
             return;
         }
 
-        BlockWorker? worker;
+        QueueWorker? worker;
         lock (_lock)
         {
             worker = _worker;

@@ -17,13 +17,13 @@ public sealed class VirtioRng : IVirtioDevice, IDisposable
     public const ushort QueueMaxSize = 256;
 
     /// <summary>The most bytes a single request is given; a larger buffer is filled only this far.</summary>
-    public const int MaxRequestBytes = RngWorker.MaxRequestBytes;
+    public const int MaxRequestBytes = RngQueueServer.MaxRequestBytes;
 
     private static readonly ushort[] QueueSizes = [QueueMaxSize];
 
     private readonly Action<Span<byte>> _fill;
     private readonly Lock _lock = new();
-    private RngWorker? _worker;
+    private QueueWorker? _worker;
     private bool _disposed;
 
     /// <summary>Creates the device.</summary>
@@ -93,7 +93,7 @@ public sealed class VirtioRng : IVirtioDevice, IDisposable
                 activation.Queues[0],
                 eventIdx: (features & VirtioFeatures.Bit(VirtioFeatures.RingEventIdx)) != 0,
                 indirect: (features & VirtioFeatures.Bit(VirtioFeatures.RingIndirectDesc)) != 0);
-            var worker = new RngWorker(queue, activation.Memory, activation.Interrupt, _fill, Metrics);
+            var worker = new QueueWorker("virtio-rng", queue, activation.Interrupt, new RngQueueServer(activation.Memory, _fill, Metrics));
             worker.Start();
             _worker = worker;
         }
@@ -107,7 +107,7 @@ public sealed class VirtioRng : IVirtioDevice, IDisposable
             return;
         }
 
-        RngWorker? worker;
+        QueueWorker? worker;
         lock (_lock)
         {
             worker = _worker;

@@ -1,35 +1,46 @@
 using SharpVirt.Devices.Virtio.Queue;
-using SharpVirt.Memory;
 
-namespace SharpVirt.Devices.Virtio.Block;
+namespace SharpVirt.Devices.Virtio;
+
+/// <summary>What a device does with the chains its <see cref="QueueWorker"/> pops.</summary>
+internal interface IQueueServer
+{
+    /// <summary>Completes one valid chain's work and returns the used length (bytes written to the guest).</summary>
+    uint Serve(DescriptorChain chain);
+
+    /// <summary>A malformed chain was consumed and handed back empty.</summary>
+    void OnRejected();
+
+    /// <summary>An entry was lost (head out of range) or the worker caught an unexpected failure.</summary>
+    void OnError();
+
+    /// <summary>The queue is broken: the worker stops touching it until the driver resets the device.</summary>
+    void OnBroken();
+}
 
 /// <summary>
-/// The thread that serves one activation of a <see cref="VirtioBlock"/>: it owns the request queue, sleeps until
-/// notified, then drains every available chain, doing the image I/O itself. <see cref="Notify"/> never blocks on
-/// device work, so a vCPU thread can call it; <see cref="Stop"/> waits until the thread no longer touches guest
-/// memory or the image.
+/// The thread that serves one activation of a single-queue device: it owns the queue, sleeps until notified, then
+/// drains every available chain through an <see cref="IQueueServer"/>. <see cref="Notify"/> never blocks on device
+/// work, so a vCPU thread can call it; <see cref="Stop"/> waits until the thread no longer touches guest memory
+/// (the request in progress, if any, completes first).
 /// </summary>
-internal sealed class BlockWorker
+internal sealed class QueueWorker
 {
     private readonly Virtqueue _queue;
-    private readonly GuestMemory _memory;
     private readonly IVirtioInterrupt _interrupt;
-    private readonly BlockRequestHandler _handler;
-    private readonly BlockMetrics _metrics;
+    private readonly IQueueServer _server;
     private readonly object _gate = new(); // A Monitor, not a Lock: the worker waits on it.
     private readonly Thread _thread;
     private bool _pending;
     private bool _stopping;
     private bool _faulted;
 
-    internal BlockWorker(Virtqueue queue, GuestMemory memory, IVirtioInterrupt interrupt, BlockRequestHandler handler, BlockMetrics metrics)
+    internal QueueWorker(string threadName, Virtqueue queue, IVirtioInterrupt interrupt, IQueueServer server)
     {
         _queue = queue;
-        _memory = memory;
         _interrupt = interrupt;
-        _handler = handler;
-        _metrics = metrics;
-        _thread = new Thread(Run) { Name = "virtio-blk", IsBackground = true };
+        _server = server;
+        _thread = new Thread(Run) { Name = threadName, IsBackground = true };
     }
 
     /// <summary>Starts the thread; it drains once at start in case the driver published buffers before DRIVER_OK.</summary>
@@ -49,10 +60,7 @@ internal sealed class BlockWorker
         }
     }
 
-    /// <summary>
-    /// Asks the thread to exit and waits for it (the request in progress, if any, completes first); after this the
-    /// worker no longer touches guest memory or the image.
-    /// </summary>
+    /// <summary>Asks the thread to exit and waits for it; after this the worker no longer touches guest memory.</summary>
     internal void Stop()
     {
         lock (_gate)
@@ -129,7 +137,7 @@ internal sealed class BlockWorker
         {
             // A bug or an unexpected host failure: stop touching the queue until the driver resets the device.
             _faulted = true;
-            _metrics.AddError();
+            _server.OnError();
         }
     }
 
@@ -149,7 +157,7 @@ internal sealed class BlockWorker
             {
                 // A malformed chain is consumed: hand it back empty so the driver does not wait for it.
                 _queue.AddUsed(head, 0);
-                _metrics.AddError();
+                _server.OnRejected();
                 added = true;
                 return true;
             }
@@ -163,15 +171,14 @@ internal sealed class BlockWorker
             if (_queue.ErrorCount != errorsBefore)
             {
                 // A head out of range: the entry is consumed but there is no id to return.
-                _metrics.AddError();
+                _server.OnError();
                 return true;
             }
 
             return false;
         }
 
-        var used = _handler.Serve(_memory, chain);
-        _queue.AddUsed(chain.Head, used);
+        _queue.AddUsed(chain.Head, _server.Serve(chain));
         added = true;
         return true;
     }
@@ -179,6 +186,6 @@ internal sealed class BlockWorker
     private void MarkBroken()
     {
         _faulted = true;
-        _metrics.AddBrokenQueue();
+        _server.OnBroken();
     }
 }
