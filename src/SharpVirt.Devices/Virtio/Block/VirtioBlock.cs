@@ -43,9 +43,7 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
     private readonly BlockImage _image;
     private readonly BlockRequestHandler _handler;
     private readonly byte[] _config = new byte[ConfigSize];
-    private readonly Lock _lock = new();
-    private QueueWorker? _worker;
-    private bool _disposed;
+    private readonly QueueWorkerHost _host = new("virtio-blk");
 
     /// <summary>Opens the raw image at <paramref name="path"/> and creates the device.</summary>
     /// <param name="path">The image file. Read-write images are locked exclusively, read-only ones shared.</param>
@@ -100,16 +98,7 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
     public IReadOnlyList<ushort> QueueMaxSizes => QueueSizes;
 
     /// <summary>Whether the device is activated and its worker thread is running.</summary>
-    public bool IsActive
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _worker is not null;
-            }
-        }
-    }
+    public bool IsActive => _host.IsActive;
 
     /// <summary>Reads struct virtio_blk_config (little-endian); bytes past <see cref="ConfigSize"/> read as zero.</summary>
     public void ReadConfig(uint offset, Span<byte> data)
@@ -132,77 +121,25 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
     /// <summary>Builds the request queue from what the driver negotiated and starts the worker thread.</summary>
     public void Activate(VirtioActivation activation)
     {
-        ArgumentNullException.ThrowIfNull(activation);
-        lock (_lock)
+        if (!_host.Activate(activation, memory => new BlockQueueServer(_handler, memory, Metrics), this))
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            // A second DRIVER_OK without a reset replaces the first activation.
-            StopWorker();
-            if (activation.Queues.Count < 1)
-            {
-                // A transport bug rather than a guest one, but the device must still not fall over.
-                Metrics.AddBrokenQueue();
-                return;
-            }
-
-            var features = activation.AckedFeatures;
-            var queue = new Virtqueue(
-                activation.Memory,
-                activation.Queues[0],
-                eventIdx: (features & VirtioFeatures.Bit(VirtioFeatures.RingEventIdx)) != 0,
-                indirect: (features & VirtioFeatures.Bit(VirtioFeatures.RingIndirectDesc)) != 0);
-            var worker = new QueueWorker("virtio-blk", queue, activation.Interrupt, new BlockQueueServer(_handler, activation.Memory, Metrics));
-            worker.Start();
-            _worker = worker;
+            // A transport bug rather than a guest one, but the device must still not fall over.
+            Metrics.AddBrokenQueue();
         }
     }
 
     /// <summary>Wakes the worker thread; returns at once (this runs on a vCPU thread).</summary>
-    public void QueueNotify(int queueIndex)
-    {
-        if (queueIndex != 0)
-        {
-            return;
-        }
-
-        QueueWorker? worker;
-        lock (_lock)
-        {
-            worker = _worker;
-        }
-
-        worker?.Notify();
-    }
+    public void QueueNotify(int queueIndex) => _host.Notify(queueIndex);
 
     /// <summary>Stops the worker (waiting until it no longer touches guest memory) and drops the queue; the image stays open.</summary>
-    public void Reset()
-    {
-        lock (_lock)
-        {
-            StopWorker();
-        }
-    }
+    public void Reset() => _host.Reset();
 
     /// <summary>Stops the worker thread and closes the image.</summary>
     public void Dispose()
     {
-        lock (_lock)
+        if (_host.Dispose())
         {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            StopWorker();
             _image.Dispose();
         }
-    }
-
-    private void StopWorker()
-    {
-        var worker = _worker;
-        _worker = null;
-        worker?.Stop();
     }
 }

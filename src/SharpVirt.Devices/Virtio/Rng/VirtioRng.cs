@@ -22,9 +22,7 @@ public sealed class VirtioRng : IVirtioDevice, IDisposable
     private static readonly ushort[] QueueSizes = [QueueMaxSize];
 
     private readonly Action<Span<byte>> _fill;
-    private readonly Lock _lock = new();
-    private QueueWorker? _worker;
-    private bool _disposed;
+    private readonly QueueWorkerHost _host = new("virtio-rng");
 
     /// <summary>Creates the device.</summary>
     /// <param name="fill">
@@ -52,16 +50,7 @@ public sealed class VirtioRng : IVirtioDevice, IDisposable
     public IReadOnlyList<ushort> QueueMaxSizes => QueueSizes;
 
     /// <summary>Whether the device is activated and its worker thread is running.</summary>
-    public bool IsActive
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _worker is not null;
-            }
-        }
-    }
+    public bool IsActive => _host.IsActive;
 
     /// <summary>The device has no configuration space: every byte reads as zero.</summary>
     public void ReadConfig(uint offset, Span<byte> data) => data.Clear();
@@ -74,71 +63,22 @@ public sealed class VirtioRng : IVirtioDevice, IDisposable
     /// <summary>Builds the request queue from what the driver negotiated and starts the worker thread.</summary>
     public void Activate(VirtioActivation activation)
     {
-        ArgumentNullException.ThrowIfNull(activation);
-        lock (_lock)
+        if (!_host.Activate(activation, memory => new RngQueueServer(memory, _fill, Metrics), this))
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            // A second DRIVER_OK without a reset replaces the first activation.
-            StopWorker();
-            if (activation.Queues.Count < 1)
-            {
-                // A transport bug rather than a guest one, but the device must still not fall over.
-                Metrics.AddBrokenQueue();
-                return;
-            }
-
-            var features = activation.AckedFeatures;
-            var queue = new Virtqueue(
-                activation.Memory,
-                activation.Queues[0],
-                eventIdx: (features & VirtioFeatures.Bit(VirtioFeatures.RingEventIdx)) != 0,
-                indirect: (features & VirtioFeatures.Bit(VirtioFeatures.RingIndirectDesc)) != 0);
-            var worker = new QueueWorker("virtio-rng", queue, activation.Interrupt, new RngQueueServer(activation.Memory, _fill, Metrics));
-            worker.Start();
-            _worker = worker;
+            // A transport bug rather than a guest one, but the device must still not fall over.
+            Metrics.AddBrokenQueue();
         }
     }
 
     /// <summary>Wakes the worker thread; returns at once (this runs on a vCPU thread).</summary>
-    public void QueueNotify(int queueIndex)
-    {
-        if (queueIndex != 0)
-        {
-            return;
-        }
-
-        QueueWorker? worker;
-        lock (_lock)
-        {
-            worker = _worker;
-        }
-
-        worker?.Notify();
-    }
+    public void QueueNotify(int queueIndex) => _host.Notify(queueIndex);
 
     /// <summary>Stops the worker (waiting until it no longer touches guest memory) and drops the queue.</summary>
-    public void Reset()
-    {
-        lock (_lock)
-        {
-            StopWorker();
-        }
-    }
+    public void Reset() => _host.Reset();
 
     /// <summary>Stops the worker thread.</summary>
     public void Dispose()
     {
-        lock (_lock)
-        {
-            _disposed = true;
-            StopWorker();
-        }
-    }
-
-    private void StopWorker()
-    {
-        var worker = _worker;
-        _worker = null;
-        worker?.Stop();
+        _host.Dispose();
     }
 }
