@@ -84,6 +84,46 @@ public static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "eventfd", SetLastError = true)]
     public static partial int eventfd(uint initval, int flags);
 
+    /// <summary>epoll_create1(2).</summary>
+    [LibraryImport(Lib, EntryPoint = "epoll_create1", SetLastError = true)]
+    public static partial int epoll_create1(int flags);
+
+    /// <summary>epoll_ctl(2).</summary>
+    [LibraryImport(Lib, EntryPoint = "epoll_ctl", SetLastError = true)]
+    public static partial int epoll_ctl(SafeHandle epfd, int op, int fd, Events.EpollEvent* ev);
+
+    /// <summary>epoll_wait(2).</summary>
+    [LibraryImport(Lib, EntryPoint = "epoll_wait", SetLastError = true)]
+    public static partial int epoll_wait(SafeHandle epfd, Events.EpollEvent* events, int maxEvents, int timeout);
+
+    /// <summary>fallocate(2).</summary>
+    [LibraryImport(Lib, EntryPoint = "fallocate", SetLastError = true)]
+    public static partial int fallocate(SafeHandle fd, int mode, long offset, long length);
+
+    /// <summary>fallocate(2) mode: keep the file size.</summary>
+    public const int FALLOC_FL_KEEP_SIZE = 0x01;
+    /// <summary>fallocate(2) mode: deallocate the range (with KEEP_SIZE): it reads as zeros.</summary>
+    public const int FALLOC_FL_PUNCH_HOLE = 0x02;
+    /// <summary>fallocate(2) mode: make the range read as zeros, keeping it allocated.</summary>
+    public const int FALLOC_FL_ZERO_RANGE = 0x10;
+
+    /// <summary>socket(2).</summary>
+    [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    /// <summary>socketpair(2).</summary>
+    [LibraryImport(Lib, EntryPoint = "socketpair", SetLastError = true)]
+    public static partial int socketpair(int domain, int type, int protocol, int* fds);
+
+    /// <summary>Address family: IPv4.</summary>
+    public const int AF_INET = 2;
+    /// <summary>Address family: Unix domain.</summary>
+    public const int AF_UNIX = 1;
+    /// <summary>Socket type: datagrams.</summary>
+    public const int SOCK_DGRAM = 2;
+    /// <summary>Socket type: ordered, reliable datagrams.</summary>
+    public const int SOCK_SEQPACKET = 5;
+
     /// <summary>poll(2).</summary>
     [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
     public static partial int poll(PollFd* fds, nuint nfds, int timeout);

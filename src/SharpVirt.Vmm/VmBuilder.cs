@@ -66,6 +66,8 @@ public static class VmBuilder
                 virtio.Add(rng);
             }
 
+            // Disposed after the devices: their threads may signal the interrupt lines until they stop.
+            owned.Add(virtio);
             var entry = LoadGuest(memory, spec, virtio.AcpiDevices);
 
             var assist = new EmulationAssist(memory);

@@ -38,7 +38,7 @@ public static class AcpiDevices
             Aml.Name("_UID", Aml.Integer((ulong)index)),
             Aml.Name("_CRS", Aml.ResourceTemplate(
                 AmlResources.Memory32Fixed((uint)baseAddress, size),
-                AmlResources.ExtendedInterrupt(irq, edgeTriggered: false))));
+                AmlResources.ExtendedInterrupt(irq, edgeTriggered: true))));
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using SharpVirt.Interop.Events;
 using SharpVirt.Memory;
 
 namespace SharpVirt.Devices.Virtio;
@@ -17,6 +18,12 @@ public interface IVirtioDevice
     /// <summary>The largest size of each queue; the count is the number of queues.</summary>
     IReadOnlyList<ushort> QueueMaxSizes { get; }
 
+    /// <summary>
+    /// One eventfd per queue, signalled when the driver notifies that queue: by KVM directly where the VMM registered it
+    /// as an ioeventfd on the transport's notify register, else by <see cref="QueueNotify"/>. The device's loop waits on them.
+    /// </summary>
+    IReadOnlyList<EventFd> QueueEvents { get; }
+
     /// <summary>Reads the device-specific configuration space. Bytes past its end read as zero.</summary>
     void ReadConfig(uint offset, Span<byte> data);
 
@@ -26,7 +33,7 @@ public interface IVirtioDevice
     /// <summary>The driver set DRIVER_OK: start serving with what was negotiated.</summary>
     void Activate(VirtioActivation activation);
 
-    /// <summary>The driver notified queue <paramref name="queueIndex"/> (new available buffers).</summary>
+    /// <summary>The driver notified queue <paramref name="queueIndex"/> (new available buffers): signals its event, returns at once.</summary>
     void QueueNotify(int queueIndex);
 
     /// <summary>The driver reset the device: stop using guest memory and return to the initial state.</summary>

@@ -140,7 +140,7 @@ public sealed class AmlTests
         Assert.True(TableBytes.IndexOf(device, [0x08, .. "_HID"u8, .. Aml.String("LNRO0005")]) > 0);
         Assert.True(TableBytes.IndexOf(device, [0x08, .. "_UID"u8, 0x0a, 0x0a]) > 0);
         Assert.True(TableBytes.IndexOf(device, AmlResources.Memory32Fixed(0xd000_0200, 0x200)) > 0);
-        Assert.True(TableBytes.IndexOf(device, AmlResources.ExtendedInterrupt(6, edgeTriggered: false)) > 0);
+        Assert.True(TableBytes.IndexOf(device, AmlResources.ExtendedInterrupt(6, edgeTriggered: true)) > 0);
         Assert.Equal(new byte[] { 0x79, 0x00 }, device[^2..]);
     }
 

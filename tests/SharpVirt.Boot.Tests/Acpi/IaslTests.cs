@@ -50,7 +50,7 @@ public sealed class IaslTests : IDisposable
         Assert.Contains("EisaId (\"PNP0303\")", asl);
         Assert.Contains("EisaId (\"PNP0B00\")", asl);
         Assert.Equal(2, Regex.Count(asl, "\"LNRO0005\""));
-        Assert.Contains("Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive", asl);
+        Assert.Contains("Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive", asl);
         Assert.Contains("0xD0000200,", asl);
     }
 

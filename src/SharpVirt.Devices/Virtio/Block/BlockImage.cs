@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using SharpVirt.Interop;
 
 namespace SharpVirt.Devices.Virtio.Block;
 
@@ -66,16 +67,16 @@ internal sealed class BlockImage : IDisposable
         }
     }
 
-    /// <summary>Whether <paramref name="bytes"/> bytes starting at <paramref name="sector"/> lie inside the image.</summary>
-    internal bool Contains(ulong sector, ulong bytes)
+    /// <summary>Whether <paramref name="bytes"/> bytes starting at <paramref name="sector"/> lie inside an image of <paramref name="capacitySectors"/>.</summary>
+    internal static bool Contains(ulong capacitySectors, ulong sector, ulong bytes)
     {
-        if (sector > CapacitySectors)
+        if (sector > capacitySectors)
         {
             return false;
         }
 
         var sectors = (bytes / SectorSize) + (bytes % SectorSize == 0 ? 0UL : 1UL);
-        return sectors <= CapacitySectors - sector;
+        return sectors <= capacitySectors - sector;
     }
 
     /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes at <paramref name="offset"/>; a short file is an I/O error.</summary>
@@ -95,6 +96,34 @@ internal sealed class BlockImage : IDisposable
     }
 
     internal void Write(ReadOnlySpan<byte> buffer, long offset) => RandomAccess.Write(_handle, buffer, offset);
+
+    /// <summary>
+    /// Makes [<paramref name="offset"/>, +<paramref name="length"/>) read as zeros. With <paramref name="deallocate"/> the
+    /// blocks are freed (a hole, FALLOC_FL_PUNCH_HOLE); otherwise they stay allocated (FALLOC_FL_ZERO_RANGE). Where the
+    /// file system supports neither, zeros are written.
+    /// </summary>
+    internal void Zero(long offset, long length, bool deallocate, byte[] scratch)
+    {
+        var mode = deallocate ? LibC.FALLOC_FL_PUNCH_HOLE | LibC.FALLOC_FL_KEEP_SIZE : LibC.FALLOC_FL_ZERO_RANGE | LibC.FALLOC_FL_KEEP_SIZE;
+        if (LibC.fallocate(_handle, mode, offset, length) == 0)
+        {
+            return;
+        }
+
+        var errno = Errno.Last;
+        if (errno is not (Errno.EOPNOTSUPP or Errno.ENOSYS or Errno.EINVAL))
+        {
+            throw new IOException($"Disk image '{Path}': fallocate at byte {offset}: {Errno.Describe(errno)}");
+        }
+
+        Array.Clear(scratch);
+        for (var done = 0L; done < length;)
+        {
+            var count = (int)Math.Min(scratch.Length, length - done);
+            Write(scratch.AsSpan(0, count), checked(offset + done));
+            done += count;
+        }
+    }
 
     /// <summary>Makes every completed write durable (fsync), so an acknowledged flush survives a host crash.</summary>
     internal void Flush() => RandomAccess.FlushToDisk(_handle);

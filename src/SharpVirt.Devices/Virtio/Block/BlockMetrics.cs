@@ -1,81 +1,91 @@
+using SharpVirt.Devices.Metrics;
+
 namespace SharpVirt.Devices.Virtio.Block;
 
-/// <summary>Counters of a <see cref="VirtioBlock"/>; every member is safe to read from any thread.</summary>
-public sealed class BlockMetrics
+/// <summary>Counters of a <see cref="VirtioBlock"/>; safe to read from any thread.</summary>
+public sealed class BlockMetrics : MetricSet
 {
-    private long _readRequests;
-    private long _writeRequests;
-    private long _flushRequests;
-    private long _getIdRequests;
-    private long _bytesRead;
-    private long _bytesWritten;
-    private long _errors;
-    private long _readOnlyRejections;
-    private long _unsupportedRequests;
-    private long _brokenQueues;
+    /// <summary>Creates the counters.</summary>
+    public BlockMetrics()
+    {
+        ReadRequests = Add("read_requests");
+        WriteRequests = Add("write_requests");
+        FlushRequests = Add("flush_requests");
+        GetIdRequests = Add("get_id_requests");
+        DiscardRequests = Add("discard_requests");
+        WriteZeroesRequests = Add("write_zeroes_requests");
+        BytesRead = Add("read_bytes");
+        BytesWritten = Add("write_bytes");
+        Errors = Add("errors");
+        ReadOnlyRejections = Add("read_only_rejections");
+        UnsupportedRequests = Add("unsupported_requests");
+        Throttles = Add("rate_limiter_throttles");
+        BrokenQueues = Add("broken_queues");
+    }
 
-    /// <summary>Number of IN (read) requests that completed with status OK.</summary>
-    public long ReadRequests => Interlocked.Read(ref _readRequests);
+    /// <summary>IN (read) requests that completed with status OK.</summary>
+    public Counter ReadRequests { get; }
 
-    /// <summary>Number of OUT (write) requests that completed with status OK.</summary>
-    public long WriteRequests => Interlocked.Read(ref _writeRequests);
+    /// <summary>OUT (write) requests that completed with status OK.</summary>
+    public Counter WriteRequests { get; }
 
-    /// <summary>Number of FLUSH requests that completed with status OK (the image was synced to disk).</summary>
-    public long FlushRequests => Interlocked.Read(ref _flushRequests);
+    /// <summary>FLUSH requests that completed with status OK (the image was synced to disk).</summary>
+    public Counter FlushRequests { get; }
 
-    /// <summary>Number of GET_ID requests answered.</summary>
-    public long GetIdRequests => Interlocked.Read(ref _getIdRequests);
+    /// <summary>GET_ID requests answered.</summary>
+    public Counter GetIdRequests { get; }
+
+    /// <summary>DISCARD requests that completed with status OK (the ranges were deallocated).</summary>
+    public Counter DiscardRequests { get; }
+
+    /// <summary>WRITE_ZEROES requests that completed with status OK.</summary>
+    public Counter WriteZeroesRequests { get; }
 
     /// <summary>Bytes read from the image into guest buffers.</summary>
-    public long BytesRead => Interlocked.Read(ref _bytesRead);
+    public Counter BytesRead { get; }
 
     /// <summary>Bytes written from guest buffers into the image.</summary>
-    public long BytesWritten => Interlocked.Read(ref _bytesWritten);
+    public Counter BytesWritten { get; }
 
     /// <summary>
-    /// Number of failed requests and driver errors: malformed or rejected chains, out-of-range or misaligned
-    /// requests, host I/O failures, read-only rejections, heads out of range and broken queues.
+    /// Failed requests and driver errors: malformed or rejected chains, out-of-range or misaligned requests, host I/O
+    /// failures, read-only rejections, heads out of range and broken queues.
     /// </summary>
-    public long Errors => Interlocked.Read(ref _errors);
+    public Counter Errors { get; }
 
-    /// <summary>Number of OUT requests refused because the device is read-only (also counted in <see cref="Errors"/>).</summary>
-    public long ReadOnlyRejections => Interlocked.Read(ref _readOnlyRejections);
+    /// <summary>Writes (and discards) refused because the device is read-only (also counted in <see cref="Errors"/>).</summary>
+    public Counter ReadOnlyRejections { get; }
 
-    /// <summary>Number of requests of an unknown type, answered with VIRTIO_BLK_S_UNSUPP (not counted as errors).</summary>
-    public long UnsupportedRequests => Interlocked.Read(ref _unsupportedRequests);
+    /// <summary>Requests of an unknown type or with reserved flags, answered VIRTIO_BLK_S_UNSUPP (not errors).</summary>
+    public Counter UnsupportedRequests { get; }
 
-    /// <summary>Number of times the request queue was found broken (the device then stops touching it until reset).</summary>
-    public long BrokenQueues => Interlocked.Read(ref _brokenQueues);
+    /// <summary>Times a request waited for the rate limiter's tokens.</summary>
+    public Counter Throttles { get; }
+
+    /// <summary>Times the request queue was found broken (the device then leaves it alone until reset).</summary>
+    public Counter BrokenQueues { get; }
 
     internal void AddRead(long bytes)
     {
-        Interlocked.Increment(ref _readRequests);
-        Interlocked.Add(ref _bytesRead, bytes);
+        ReadRequests.Increment();
+        BytesRead.Add(bytes);
     }
 
     internal void AddWrite(long bytes)
     {
-        Interlocked.Increment(ref _writeRequests);
-        Interlocked.Add(ref _bytesWritten, bytes);
+        WriteRequests.Increment();
+        BytesWritten.Add(bytes);
     }
-
-    internal void AddFlush() => Interlocked.Increment(ref _flushRequests);
-
-    internal void AddGetId() => Interlocked.Increment(ref _getIdRequests);
-
-    internal void AddError() => Interlocked.Increment(ref _errors);
 
     internal void AddReadOnlyRejection()
     {
-        Interlocked.Increment(ref _readOnlyRejections);
-        Interlocked.Increment(ref _errors);
+        ReadOnlyRejections.Increment();
+        Errors.Increment();
     }
-
-    internal void AddUnsupported() => Interlocked.Increment(ref _unsupportedRequests);
 
     internal void AddBrokenQueue()
     {
-        Interlocked.Increment(ref _brokenQueues);
-        Interlocked.Increment(ref _errors);
+        BrokenQueues.Increment();
+        Errors.Increment();
     }
 }

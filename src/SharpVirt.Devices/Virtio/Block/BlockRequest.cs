@@ -11,6 +11,8 @@ internal static class BlockRequestType
     internal const uint Out = 1;
     internal const uint Flush = 4;
     internal const uint GetId = 8;
+    internal const uint Discard = 11;
+    internal const uint WriteZeroes = 13;
 
     internal const byte StatusOk = 0;
     internal const byte StatusIoError = 1;
@@ -21,194 +23,122 @@ internal static class BlockRequestType
 
     /// <summary>Size of the GET_ID answer (VIRTIO_BLK_ID_BYTES).</summary>
     internal const int IdBytes = 20;
+
+    /// <summary>Size of one discard / write-zeroes segment: le64 sector, le32 num_sectors, le32 flags.</summary>
+    internal const int SegmentSize = 16;
+
+    /// <summary>Segment flag VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP: the zeroed range may be deallocated.</summary>
+    internal const uint SegmentUnmap = 1;
+}
+
+/// <summary>What a parsed request asks for.</summary>
+internal enum BlockOperation
+{
+    /// <summary>No writable byte for a status: handed back empty, nothing else can be said.</summary>
+    Drop,
+    /// <summary>Answered at once with <see cref="BlockRequest.Status"/>, no I/O.</summary>
+    Answer,
+    Read,
+    Write,
+    Flush,
+    GetId,
+    Discard,
+    WriteZeroes,
 }
 
 /// <summary>
-/// Serves one popped chain against the image. The chain is laid out as header and OUT data (device-readable)
-/// then IN data and the status byte (device-writable), with any split into descriptors (VIRTIO_F_ANY_LAYOUT is
-/// implied by VERSION_1). The header is copied into a local before it is looked at; lengths are checked
-/// against the image before any I/O; host memory use is bounded by one fixed bounce buffer.
+/// One request, parsed and checked on the loop thread before any I/O: the header is copied out of guest memory
+/// once, lengths are bounded and the sector range is inside the image. What cannot be served becomes an
+/// <see cref="BlockOperation.Answer"/> with its status (or a <see cref="BlockOperation.Drop"/> without a status byte).
 /// </summary>
-internal sealed class BlockRequestHandler
+/// <param name="Operation">What to do.</param>
+/// <param name="Sector">First sector (read, write).</param>
+/// <param name="DataLength">Bytes of data (read: into the writable part; write, discard, write-zeroes: after the header).</param>
+/// <param name="StatusOffset">Where the status byte is in the writable part (its last byte).</param>
+/// <param name="Status">The answer of an <see cref="BlockOperation.Answer"/>.</param>
+/// <param name="Error">Why the answer is an error (for the counters): none, a driver error or a read-only refusal.</param>
+internal readonly record struct BlockRequest(
+    BlockOperation Operation, ulong Sector, uint DataLength, int StatusOffset, byte Status, BlockRequestError Error)
 {
-    /// <summary>Size of the bounce buffer between guest memory and the image; requests larger than this are split.</summary>
-    internal const int ChunkBytes = 128 * 1024;
-
     /// <summary>The largest data part of one request (1 GiB, far above what Linux sends); larger chains are refused.</summary>
     internal const uint MaxDataBytes = 1U << 30;
 
-    private readonly BlockImage _image;
-    private readonly byte[] _serial;
-    private readonly BlockMetrics _metrics;
-    private readonly byte[] _buffer = new byte[ChunkBytes];
+    /// <summary>Bytes the request moves, for bandwidth limits (zero for flush and identify).</summary>
+    internal long Bytes => Operation is BlockOperation.Read or BlockOperation.Write ? DataLength : 0;
 
-    internal BlockRequestHandler(BlockImage image, byte[] serial, BlockMetrics metrics)
-    {
-        _image = image;
-        _serial = serial;
-        _metrics = metrics;
-    }
-
-    /// <summary>Serves <paramref name="chain"/> and returns the used length (bytes written to the guest).</summary>
-    internal uint Serve(GuestMemory memory, DescriptorChain chain)
+    /// <summary>Parses <paramref name="chain"/> against an image of <paramref name="capacitySectors"/> sectors.</summary>
+    internal static BlockRequest Parse(GuestMemory memory, DescriptorChain chain, ulong capacitySectors, bool readOnly, bool discard)
     {
         if (chain.WritableLength == 0)
         {
-            // No status byte: there is no way to answer, so the chain goes back empty.
-            _metrics.AddError();
-            return 0;
+            return new(BlockOperation.Drop, 0, 0, 0, 0, BlockRequestError.Malformed);
         }
 
         if (chain.WritableLength - 1 > MaxDataBytes || chain.ReadableLength > MaxDataBytes + BlockRequestType.HeaderSize)
         {
             // Larger than any request the device serves (and than its offsets can express): answered empty.
-            _metrics.AddError();
-            return 0;
+            return new(BlockOperation.Drop, 0, 0, 0, 0, BlockRequestError.Malformed);
         }
 
         var statusOffset = (int)(chain.WritableLength - 1);
         if (chain.ReadableLength < BlockRequestType.HeaderSize)
         {
-            _metrics.AddError();
-            return Complete(memory, chain, statusOffset, BlockRequestType.StatusIoError, 0);
+            return Fail(statusOffset, BlockRequestType.StatusIoError, BlockRequestError.Malformed);
         }
 
         Span<byte> header = stackalloc byte[BlockRequestType.HeaderSize];
         chain.CopyFrom(memory, header, 0);
         var type = BinaryPrimitives.ReadUInt32LittleEndian(header);
         var sector = BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
-
+        var readable = chain.ReadableLength - BlockRequestType.HeaderSize;
         switch (type)
         {
             case BlockRequestType.In:
-                return ServeIn(memory, chain, sector, statusOffset);
+                return Transfer(BlockOperation.Read, sector, (uint)statusOffset, statusOffset, capacitySectors);
             case BlockRequestType.Out:
-                return ServeOut(memory, chain, sector, statusOffset);
+                return readOnly
+                    ? Fail(statusOffset, BlockRequestType.StatusIoError, BlockRequestError.ReadOnly)
+                    : Transfer(BlockOperation.Write, sector, readable, statusOffset, capacitySectors);
             case BlockRequestType.Flush:
-                return ServeFlush(memory, chain, statusOffset);
+                return new(BlockOperation.Flush, 0, 0, statusOffset, 0, BlockRequestError.None);
             case BlockRequestType.GetId:
-                return ServeGetId(memory, chain, statusOffset);
-            default:
-                _metrics.AddUnsupported();
-                return Complete(memory, chain, statusOffset, BlockRequestType.StatusUnsupported, 0);
-        }
-    }
-
-    private uint ServeIn(GuestMemory memory, DescriptorChain chain, ulong sector, int statusOffset)
-    {
-        var length = (uint)statusOffset;
-        if (!IsValidRange(sector, length))
-        {
-            _metrics.AddError();
-            return Complete(memory, chain, statusOffset, BlockRequestType.StatusIoError, 0);
-        }
-
-        var position = checked((long)(sector * BlockImage.SectorSize));
-        var done = 0;
-        try
-        {
-            while (done < length)
-            {
-                var count = (int)Math.Min((uint)ChunkBytes, length - (uint)done);
-                var chunk = _buffer.AsSpan(0, count);
-                _image.ReadExactly(chunk, checked(position + done));
-                chain.CopyTo(memory, chunk, done);
-                done += count;
-            }
-        }
-        catch (IOException)
-        {
-            _metrics.AddError();
-            return Complete(memory, chain, statusOffset, BlockRequestType.StatusIoError, (uint)done);
-        }
-
-        _metrics.AddRead(length);
-        return Complete(memory, chain, statusOffset, BlockRequestType.StatusOk, length);
-    }
-
-    private uint ServeOut(GuestMemory memory, DescriptorChain chain, ulong sector, int statusOffset)
-    {
-        if (_image.ReadOnly)
-        {
-            _metrics.AddReadOnlyRejection();
-            return Complete(memory, chain, statusOffset, BlockRequestType.StatusIoError, 0);
-        }
-
-        var length = chain.ReadableLength - BlockRequestType.HeaderSize;
-        if (!IsValidRange(sector, length))
-        {
-            _metrics.AddError();
-            return Complete(memory, chain, statusOffset, BlockRequestType.StatusIoError, 0);
-        }
-
-        var position = checked((long)(sector * BlockImage.SectorSize));
-        var done = 0L;
-        try
-        {
-            while (done < length)
-            {
-                var count = (int)Math.Min(ChunkBytes, length - done);
-                var chunk = _buffer.AsSpan(0, count);
-                // Copy guest data first: the guest may keep changing it, but what reaches the file is this snapshot.
-                var copied = chain.CopyFrom(memory, chunk, checked(BlockRequestType.HeaderSize + (int)done));
-                if (copied != count)
+                return new(BlockOperation.GetId, 0, 0, statusOffset, 0, BlockRequestError.None);
+            case BlockRequestType.Discard or BlockRequestType.WriteZeroes when discard:
+                if (readOnly)
                 {
-                    throw new IOException("the readable part of the chain ended early");
+                    return Fail(statusOffset, BlockRequestType.StatusIoError, BlockRequestError.ReadOnly);
                 }
 
-                _image.Write(chunk, checked(position + done));
-                done += count;
-            }
+                if (readable == 0 || readable % BlockRequestType.SegmentSize != 0
+                    || readable / BlockRequestType.SegmentSize > BlockDiscard.MaxSegments)
+                {
+                    return Fail(statusOffset, BlockRequestType.StatusIoError, BlockRequestError.Malformed);
+                }
+
+                var operation = type == BlockRequestType.Discard ? BlockOperation.Discard : BlockOperation.WriteZeroes;
+                return new(operation, 0, readable, statusOffset, 0, BlockRequestError.None);
+            default:
+                return Fail(statusOffset, BlockRequestType.StatusUnsupported, BlockRequestError.Unsupported);
         }
-        catch (IOException)
-        {
-            _metrics.AddError();
-            return Complete(memory, chain, statusOffset, BlockRequestType.StatusIoError, 0);
-        }
-
-        _metrics.AddWrite(length);
-        return Complete(memory, chain, statusOffset, BlockRequestType.StatusOk, 0);
     }
 
-    private uint ServeFlush(GuestMemory memory, DescriptorChain chain, int statusOffset)
-    {
-        if (!_image.ReadOnly)
-        {
-            try
-            {
-                _image.Flush();
-            }
-            catch (IOException)
-            {
-                _metrics.AddError();
-                return Complete(memory, chain, statusOffset, BlockRequestType.StatusIoError, 0);
-            }
-        }
+    private static BlockRequest Transfer(BlockOperation operation, ulong sector, uint length, int statusOffset, ulong capacitySectors) =>
+        length % BlockImage.SectorSize == 0 && BlockImage.Contains(capacitySectors, sector, length)
+            ? new(operation, sector, length, statusOffset, 0, BlockRequestError.None)
+            : Fail(statusOffset, BlockRequestType.StatusIoError, BlockRequestError.Malformed);
 
-        _metrics.AddFlush();
-        return Complete(memory, chain, statusOffset, BlockRequestType.StatusOk, 0);
-    }
+    private static BlockRequest Fail(int statusOffset, byte status, BlockRequestError error) =>
+        new(BlockOperation.Answer, 0, 0, statusOffset, status, error);
+}
 
-    private uint ServeGetId(GuestMemory memory, DescriptorChain chain, int statusOffset)
-    {
-        // The id goes into the writable bytes before the status; a shorter buffer gets what fits.
-        Span<byte> id = stackalloc byte[BlockRequestType.IdBytes];
-        id.Clear();
-        _serial.AsSpan().CopyTo(id);
-        var count = Math.Min(statusOffset, BlockRequestType.IdBytes);
-        var written = chain.CopyTo(memory, id[..count], 0);
-        _metrics.AddGetId();
-        return Complete(memory, chain, statusOffset, BlockRequestType.StatusOk, (uint)written);
-    }
-
-    /// <summary>Whether a data transfer of <paramref name="length"/> bytes at <paramref name="sector"/> is acceptable.</summary>
-    private bool IsValidRange(ulong sector, uint length) =>
-        length % BlockImage.SectorSize == 0 && _image.Contains(sector, length);
-
-    private static uint Complete(GuestMemory memory, DescriptorChain chain, int statusOffset, byte status, uint dataWritten)
-    {
-        ReadOnlySpan<byte> value = [status];
-        chain.CopyTo(memory, value, statusOffset);
-        return checked(dataWritten + 1);
-    }
+/// <summary>Why a request was answered with an error without I/O.</summary>
+internal enum BlockRequestError
+{
+    None,
+    /// <summary>A driver error: no status byte, short header, bad length or range.</summary>
+    Malformed,
+    /// <summary>A write (or discard) to a read-only disk.</summary>
+    ReadOnly,
+    /// <summary>An unknown request type (VIRTIO_BLK_S_UNSUPP, not counted as an error).</summary>
+    Unsupported,
 }

@@ -1,15 +1,17 @@
 using System.Buffers.Binary;
 using System.Text;
-using SharpVirt.Devices.Virtio.Queue;
+using SharpVirt.Devices.EventLoop;
+using SharpVirt.Devices.RateLimiting;
 
 namespace SharpVirt.Devices.Virtio.Block;
 
 /// <summary>
 /// The virtio block device (virtio 1.2, section 5.2) backed by a raw image file: one request queue serving
-/// IN, OUT, FLUSH and GET_ID. Requests are served on a dedicated "virtio-blk" thread started at
-/// <see cref="Activate"/>; <see cref="QueueNotify"/> only wakes it. Discard and write-zeroes are not offered.
+/// IN, OUT, FLUSH, GET_ID, and on writable images DISCARD and WRITE_ZEROES (holes punched in the file). Requests are
+/// parsed on the device's "virtio-blk" loop thread and their I/O runs on a few I/O threads; an optional rate limiter
+/// holds requests back (bytes/s and requests/s) without blocking the loop.
 /// </summary>
-public sealed class VirtioBlock : IVirtioDevice, IDisposable
+public sealed class VirtioBlock : VirtioDevice
 {
     /// <summary>The virtio device ID of a block device.</summary>
     public const uint BlockDeviceType = 2;
@@ -35,45 +37,64 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
     /// <summary>VIRTIO_BLK_F_FLUSH: the device supports the FLUSH command.</summary>
     public const int FeatureFlush = 9;
 
-    /// <summary>Size of the configuration space the device fills (up to and including blk_size).</summary>
-    public const int ConfigSize = 24;
+    /// <summary>VIRTIO_BLK_F_DISCARD: the device supports DISCARD.</summary>
+    public const int FeatureDiscard = 13;
 
-    private static readonly ushort[] QueueSizes = [QueueMaxSize];
+    /// <summary>VIRTIO_BLK_F_WRITE_ZEROES: the device supports WRITE_ZEROES.</summary>
+    public const int FeatureWriteZeroes = 14;
+
+    /// <summary>Size of the configuration space the device fills (up to and including write_zeroes_may_unmap's padding).</summary>
+    public const int ConfigSize = 60;
 
     private readonly BlockImage _image;
-    private readonly BlockRequestHandler _handler;
+    private readonly BlockIo _io;
+    private readonly RateLimiter? _limiter;
     private readonly byte[] _config = new byte[ConfigSize];
-    private readonly QueueWorkerHost _host = new("virtio-blk");
 
     /// <summary>Opens the raw image at <paramref name="path"/> and creates the device.</summary>
     /// <param name="path">The image file. Read-write images are locked exclusively, read-only ones shared.</param>
     /// <param name="readOnly">Whether the guest may only read (VIRTIO_BLK_F_RO is offered and writes fail).</param>
     /// <param name="serial">The id returned by GET_ID; its UTF-8 bytes are cut to 20. None gives an empty id.</param>
+    /// <param name="rateLimiter">Limits requests (one operation each) and bytes read or written; null: unlimited.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
     /// <exception cref="BlockImageException">The image does not exist, may not be opened, or is in use (the message names the path).</exception>
-    public VirtioBlock(string path, bool readOnly, string? serial = null)
+    public VirtioBlock(string path, bool readOnly, string? serial = null, RateLimiter? rateLimiter = null)
+        : base("virtio-blk", QueueMaxSize)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         _image = BlockImage.Open(path, readOnly);
+        _limiter = rateLimiter;
         var serialBytes = Encoding.UTF8.GetBytes(serial ?? string.Empty);
         if (serialBytes.Length > BlockRequestType.IdBytes)
         {
             serialBytes = serialBytes[..BlockRequestType.IdBytes];
         }
 
-        _handler = new BlockRequestHandler(_image, serialBytes, Metrics);
-        BinaryPrimitives.WriteUInt64LittleEndian(_config.AsSpan(0), _image.CapacitySectors);
-        // size_max at 8 stays 0 (VIRTIO_BLK_F_SIZE_MAX is not offered); geometry at 16 stays zero.
-        BinaryPrimitives.WriteUInt32LittleEndian(_config.AsSpan(12), SegMax);
-        BinaryPrimitives.WriteUInt32LittleEndian(_config.AsSpan(20), SectorSize);
-
+        _io = new BlockIo(_image, serialBytes, Metrics);
+        var config = _config.AsSpan();
+        BinaryPrimitives.WriteUInt64LittleEndian(config, _image.CapacitySectors);
+        // size_max at 8 stays 0 (VIRTIO_BLK_F_SIZE_MAX is not offered); geometry at 16 and topology at 24 stay zero.
+        BinaryPrimitives.WriteUInt32LittleEndian(config[12..], SegMax);
+        BinaryPrimitives.WriteUInt32LittleEndian(config[20..], SectorSize);
         var features = VirtioFeatures.Bit(VirtioFeatures.Version1)
             | VirtioFeatures.Bit(VirtioFeatures.RingIndirectDesc)
             | VirtioFeatures.Bit(VirtioFeatures.RingEventIdx)
             | VirtioFeatures.Bit(FeatureSegMax)
             | VirtioFeatures.Bit(FeatureBlockSize)
             | VirtioFeatures.Bit(FeatureFlush);
-        AvailableFeatures = readOnly ? features | VirtioFeatures.Bit(FeatureReadOnly) : features;
+        if (readOnly)
+        {
+            AvailableFeatures = features | VirtioFeatures.Bit(FeatureReadOnly);
+            return;
+        }
+
+        AvailableFeatures = features | VirtioFeatures.Bit(FeatureDiscard) | VirtioFeatures.Bit(FeatureWriteZeroes);
+        BinaryPrimitives.WriteUInt32LittleEndian(config[36..], BlockDiscard.MaxSectors); // max_discard_sectors
+        BinaryPrimitives.WriteUInt32LittleEndian(config[40..], BlockDiscard.MaxSegments); // max_discard_seg
+        BinaryPrimitives.WriteUInt32LittleEndian(config[44..], BlockDiscard.SectorAlignment); // discard_sector_alignment
+        BinaryPrimitives.WriteUInt32LittleEndian(config[48..], BlockDiscard.MaxSectors); // max_write_zeroes_sectors
+        BinaryPrimitives.WriteUInt32LittleEndian(config[52..], BlockDiscard.MaxSegments); // max_write_zeroes_seg
+        config[56] = 1; // write_zeroes_may_unmap
     }
 
     /// <summary>The device's counters.</summary>
@@ -89,57 +110,33 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
     public ulong CapacitySectors => _image.CapacitySectors;
 
     /// <inheritdoc />
-    public uint DeviceType => BlockDeviceType;
+    public override uint DeviceType => BlockDeviceType;
 
     /// <inheritdoc />
-    public ulong AvailableFeatures { get; }
-
-    /// <inheritdoc />
-    public IReadOnlyList<ushort> QueueMaxSizes => QueueSizes;
-
-    /// <summary>Whether the device is activated and its worker thread is running.</summary>
-    public bool IsActive => _host.IsActive;
+    public override ulong AvailableFeatures { get; }
 
     /// <summary>Reads struct virtio_blk_config (little-endian); bytes past <see cref="ConfigSize"/> read as zero.</summary>
-    public void ReadConfig(uint offset, Span<byte> data)
-    {
-        data.Clear();
-        if (offset >= ConfigSize)
-        {
-            return;
-        }
+    public override void ReadConfig(uint offset, Span<byte> data) => ReadConfigBytes(_config, offset, data);
 
-        var available = _config.AsSpan((int)offset);
-        available[..Math.Min(available.Length, data.Length)].CopyTo(data);
-    }
-
-    /// <summary>The configuration space is read-only here (no writeback toggle): writes are ignored.</summary>
-    public void WriteConfig(uint offset, ReadOnlySpan<byte> data)
+    /// <inheritdoc />
+    protected override IDisposable? StartSession(VirtioActivation activation, DeviceEventLoop loop)
     {
-    }
-
-    /// <summary>Builds the request queue from what the driver negotiated and starts the worker thread.</summary>
-    public void Activate(VirtioActivation activation)
-    {
-        if (!_host.Activate(activation, memory => new BlockQueueServer(_handler, memory, Metrics), this))
+        if (activation.Queues.Count < 1)
         {
             // A transport bug rather than a guest one, but the device must still not fall over.
             Metrics.AddBrokenQueue();
+            return null;
         }
+
+        var discard = (activation.AckedFeatures & (VirtioFeatures.Bit(FeatureDiscard) | VirtioFeatures.Bit(FeatureWriteZeroes))) != 0;
+        var server = new BlockQueueServer(_io, _image, activation.Memory, Metrics, _limiter, loop, discard);
+        server.Queue = WatchRequests(activation, loop, 0, server);
+        return server;
     }
 
-    /// <summary>Wakes the worker thread; returns at once (this runs on a vCPU thread).</summary>
-    public void QueueNotify(int queueIndex) => _host.Notify(queueIndex);
+    /// <inheritdoc />
+    protected override void OnFault(Exception exception) => Metrics.Errors.Increment();
 
-    /// <summary>Stops the worker (waiting until it no longer touches guest memory) and drops the queue; the image stays open.</summary>
-    public void Reset() => _host.Reset();
-
-    /// <summary>Stops the worker thread and closes the image.</summary>
-    public void Dispose()
-    {
-        if (_host.Dispose())
-        {
-            _image.Dispose();
-        }
-    }
+    /// <summary>Closes the image.</summary>
+    protected override void DisposeResources() => _image.Dispose();
 }

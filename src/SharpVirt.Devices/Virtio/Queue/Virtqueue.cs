@@ -134,6 +134,19 @@ public sealed class Virtqueue
         }
     }
 
+    /// <summary>
+    /// Puts the chain popped last back: the next <see cref="TryPop"/> reads (and validates) the same ring entry again.
+    /// For a device that may not serve a chain now (a rate limit). Only valid right after a successful pop.
+    /// </summary>
+    public void UndoPop() => UndoPops(1);
+
+    /// <summary>Puts the last <paramref name="count"/> popped chains back (see <see cref="UndoPop"/>).</summary>
+    public void UndoPops(int count)
+    {
+        _nextAvail = unchecked((ushort)(_nextAvail - count));
+        PoppedChains -= count;
+    }
+
     /// <summary>Whether the driver has published chains the device has not popped yet.</summary>
     public bool HasAvailable()
     {
@@ -148,6 +161,16 @@ public sealed class Virtqueue
     /// <summary>Returns chain <paramref name="head"/> to the driver with <paramref name="writtenLength"/> bytes written.</summary>
     public void AddUsed(ushort head, uint writtenLength)
     {
+        StageUsed(head, writtenLength);
+        PublishUsed();
+    }
+
+    /// <summary>
+    /// Writes a used element without publishing it: the driver sees staged elements only at <see cref="PublishUsed"/>,
+    /// all at once (a frame spread over several receive buffers must appear whole).
+    /// </summary>
+    public void StageUsed(ushort head, uint writtenLength)
+    {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(head, _size);
         if (IsBroken)
         {
@@ -159,10 +182,20 @@ public sealed class Virtqueue
         _memory.Write(element, (uint)head);
         _memory.Write(element + 4, writtenLength);
         _nextUsed = unchecked((ushort)(_nextUsed + 1));
-        // The element must be visible before the index that publishes it.
+        UsedEntries++;
+    }
+
+    /// <summary>Publishes every staged used element (writes used.idx).</summary>
+    public void PublishUsed()
+    {
+        if (IsBroken)
+        {
+            return;
+        }
+
+        // The elements must be visible before the index that publishes them.
         Interlocked.MemoryBarrier();
         _memory.Write(_usedRing + 2, _nextUsed);
-        UsedEntries++;
     }
 
     /// <summary>

@@ -1,39 +1,43 @@
+using SharpVirt.Devices.Metrics;
+
 namespace SharpVirt.Devices.Virtio.Rng;
 
-/// <summary>Counters of a <see cref="VirtioRng"/>; every member is safe to read from any thread.</summary>
-public sealed class RngMetrics
+/// <summary>Counters of a <see cref="VirtioRng"/>; safe to read from any thread.</summary>
+public sealed class RngMetrics : MetricSet
 {
-    private long _requests;
-    private long _bytesServed;
-    private long _errors;
-    private long _brokenQueues;
+    /// <summary>Creates the counters.</summary>
+    public RngMetrics()
+    {
+        Requests = Add("requests");
+        BytesServed = Add("bytes");
+        Errors = Add("errors");
+        BrokenQueues = Add("broken_queues");
+    }
 
-    /// <summary>Number of requests completed (returned to the used ring), failed ones included.</summary>
-    public long Requests => Interlocked.Read(ref _requests);
+    /// <summary>Requests completed (returned to the used ring), failed ones included.</summary>
+    public Counter Requests { get; }
 
-    /// <summary>Number of entropy bytes written into guest buffers.</summary>
-    public long BytesServed => Interlocked.Read(ref _bytesServed);
+    /// <summary>Entropy bytes written into guest buffers.</summary>
+    public Counter BytesServed { get; }
 
     /// <summary>
-    /// Number of driver errors: rejected chains, chains without a writable buffer, heads out of range, broken queues,
+    /// Driver errors: rejected chains, chains without a writable buffer, heads out of range, broken queues,
     /// and failures of the entropy source.
     /// </summary>
-    public long Errors => Interlocked.Read(ref _errors);
+    public Counter Errors { get; }
 
-    /// <summary>Number of times the request queue was found broken (the device then stops touching it until reset).</summary>
-    public long BrokenQueues => Interlocked.Read(ref _brokenQueues);
+    /// <summary>Times the request queue was found broken (the device then leaves it alone until reset).</summary>
+    public Counter BrokenQueues { get; }
 
     internal void AddRequest(uint bytes)
     {
-        Interlocked.Increment(ref _requests);
-        Interlocked.Add(ref _bytesServed, bytes);
+        Requests.Increment();
+        BytesServed.Add(bytes);
     }
-
-    internal void AddError() => Interlocked.Increment(ref _errors);
 
     internal void AddBrokenQueue()
     {
-        Interlocked.Increment(ref _brokenQueues);
-        Interlocked.Increment(ref _errors);
+        BrokenQueues.Increment();
+        Errors.Increment();
     }
 }

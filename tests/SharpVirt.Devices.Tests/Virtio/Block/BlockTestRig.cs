@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using SharpVirt.Devices.RateLimiting;
 using SharpVirt.Devices.Tests.Virtio.Rng;
 using SharpVirt.Devices.Virtio;
 using SharpVirt.Devices.Virtio.Block;
@@ -19,9 +20,13 @@ public sealed class BlockTestRig : IDisposable
     public const uint Out = 1;
     public const uint Flush = 4;
     public const uint GetId = 8;
+    public const uint Discard = 11;
+    public const uint WriteZeroes = 13;
+
+    public const ulong DiscardFeatures = (1UL << VirtioFeatures.Version1) | (1UL << 13) | (1UL << 14);
 
     /// <summary>Creates a temp image of <paramref name="imageBytes"/> bytes filled with a pattern, and the device over it.</summary>
-    public BlockTestRig(long imageBytes = 64 * 1024, bool readOnly = false, string? serial = null)
+    public BlockTestRig(long imageBytes = 64 * 1024, bool readOnly = false, string? serial = null, RateLimiter? limiter = null)
     {
         ImagePath = Path.GetTempFileName();
         var content = new byte[imageBytes];
@@ -33,7 +38,7 @@ public sealed class BlockTestRig : IDisposable
         File.WriteAllBytes(ImagePath, content);
         Memory = MockQueue.CreateMemory();
         Driver = new MockQueue(Memory, 16);
-        Device = new VirtioBlock(ImagePath, readOnly, serial);
+        Device = new VirtioBlock(ImagePath, readOnly, serial, limiter);
     }
 
     public string ImagePath { get; }
@@ -93,6 +98,32 @@ public sealed class BlockTestRig : IDisposable
         }
 
         return bytes;
+    }
+
+    /// <summary>Writes discard / write-zeroes segments (sector, count, flags) at <paramref name="at"/>.</summary>
+    public void WriteSegments(ulong at, params (ulong Sector, uint Sectors, uint Flags)[] segments)
+    {
+        var bytes = new byte[segments.Length * 16];
+        for (var i = 0; i < segments.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(i * 16), segments[i].Sector);
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan((i * 16) + 8), segments[i].Sectors);
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan((i * 16) + 12), segments[i].Flags);
+        }
+
+        Memory.Write(at, bytes);
+    }
+
+    /// <summary>Bytes the image occupies on disk (st_blocks * 512), to see holes being punched.</summary>
+    public long AllocatedBytes()
+    {
+        var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%b", ImagePath])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        var text = stat.StandardOutput.ReadToEnd();
+        stat.WaitForExit();
+        return long.Parse(text.Trim(), System.Globalization.CultureInfo.InvariantCulture) * 512;
     }
 
     public static byte[] Pattern(int length, int seed)

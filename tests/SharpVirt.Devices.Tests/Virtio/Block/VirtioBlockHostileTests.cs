@@ -37,9 +37,9 @@ public sealed class VirtioBlockHostileTests : IDisposable
         Assert.Equal(1u, rig.Driver.ReadUsed(0).Length);
         Assert.Equal(1, rig.StatusByte());
         Assert.Equal(before, rig.ReadImage());
-        Assert.True(RngTestRig.WaitFor(() => rig.Device.Metrics.ReadOnlyRejections == 1));
-        Assert.Equal(1, rig.Device.Metrics.Errors);
-        Assert.Equal(0, rig.Device.Metrics.WriteRequests);
+        Assert.True(RngTestRig.WaitFor(() => rig.Device.Metrics.ReadOnlyRejections.Value == 1));
+        Assert.Equal(1, rig.Device.Metrics.Errors.Value);
+        Assert.Equal(0, rig.Device.Metrics.WriteRequests.Value);
 
         // Reads still work on a read-only device.
         rig.WriteHeader(In, 1);
@@ -75,7 +75,7 @@ public sealed class VirtioBlockHostileTests : IDisposable
         Assert.Equal(1u, used.Length);
         Assert.Equal(1, _rig.StatusByte());
         Assert.Equal(before, _rig.ReadImage());
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Errors == 1));
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Errors.Value == 1));
     }
 
     [Theory]
@@ -133,7 +133,7 @@ public sealed class VirtioBlockHostileTests : IDisposable
         var used = Serve((Header, 16, false), (Data, 512, false), (Status, 1, false));
         Assert.Equal(0u, used.Length);
         Assert.Equal(before, _rig.ReadImage());
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Errors == 1));
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Errors.Value == 1));
     }
 
     [Fact]
@@ -145,7 +145,7 @@ public sealed class VirtioBlockHostileTests : IDisposable
         var used = Serve((Header, 8, false), (Data, 512, true), (Status, 1, true));
         Assert.Equal(1u, used.Length);
         Assert.Equal(1, _rig.StatusByte());
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Errors == 1));
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Errors.Value == 1));
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public sealed class VirtioBlockHostileTests : IDisposable
         var used = Serve((Header, 16, false), (Status, 1, true));
         Assert.Equal(1u, used.Length);
         Assert.Equal(2, _rig.StatusByte());
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.UnsupportedRequests == 1));
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.UnsupportedRequests.Value == 1));
     }
 
     [Fact]
@@ -199,8 +199,8 @@ public sealed class VirtioBlockHostileTests : IDisposable
         Assert.Equal(513u, used.Length);
         Assert.Equal(0, _rig.StatusByte());
         Assert.Equal(image[2048..2560], _rig.ReadGuest(Data, 512));
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.ReadRequests == 1));
-        Assert.Equal(1, _rig.Device.Metrics.Errors);
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.ReadRequests.Value == 1));
+        Assert.Equal(1, _rig.Device.Metrics.Errors.Value);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class VirtioBlockTests : IDisposable
         var device = _rig.Device;
         Assert.Equal(2u, device.DeviceType);
         Assert.Equal([(ushort)256], device.QueueMaxSizes);
-        var expected = (1UL << 32) | (1UL << 28) | (1UL << 29) | (1UL << 9) | (1UL << 6) | (1UL << 2);
+        var expected = (1UL << 32) | (1UL << 28) | (1UL << 29) | (1UL << 14) | (1UL << 13) | (1UL << 9) | (1UL << 6) | (1UL << 2);
         Assert.Equal(expected, device.AvailableFeatures);
         Assert.Equal(0UL, device.AvailableFeatures & (1UL << 5));
         Assert.False(device.IsActive);
@@ -84,11 +84,11 @@ public sealed class VirtioBlockTests : IDisposable
         Assert.Equal(0, _rig.StatusByte(Status + 1));
         Assert.Equal(payload, _rig.ReadGuest(readBack, 4096));
 
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.ReadRequests == 1));
-        Assert.Equal(1, _rig.Device.Metrics.WriteRequests);
-        Assert.Equal(4096, _rig.Device.Metrics.BytesWritten);
-        Assert.Equal(4096, _rig.Device.Metrics.BytesRead);
-        Assert.Equal(0, _rig.Device.Metrics.Errors);
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.ReadRequests.Value == 1));
+        Assert.Equal(1, _rig.Device.Metrics.WriteRequests.Value);
+        Assert.Equal(4096, _rig.Device.Metrics.BytesWritten.Value);
+        Assert.Equal(4096, _rig.Device.Metrics.BytesRead.Value);
+        Assert.Equal(0, _rig.Device.Metrics.Errors.Value);
         Assert.True(_rig.Interrupt.UsedBufferSignals >= 1);
     }
 
@@ -137,7 +137,7 @@ public sealed class VirtioBlockTests : IDisposable
         _rig.WaitForUsed(1);
         Assert.Equal((head, 1u), _rig.Driver.ReadUsed(0));
         Assert.Equal(0, _rig.StatusByte());
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.FlushRequests == 1));
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.FlushRequests.Value == 1));
     }
 
     [Fact]
@@ -183,7 +183,7 @@ public sealed class VirtioBlockTests : IDisposable
         clock.Stop();
         Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(200), $"QueueNotify took {clock.Elapsed}");
         _rig.WaitForUsed(5);
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.ReadRequests == 5));
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.ReadRequests.Value == 5));
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class VirtioRngLifecycleTests : IDisposable
         Assert.True(RngTestRig.WaitFor(() => driver.UsedIdx == 1));
         Assert.Equal((head, 8u), driver.ReadUsed(0));
         Assert.Equal(CountingSource.Expected(16, 8), _rig.ReadGuest(Data + 0x100, 8));
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Requests == 2));
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Requests.Value == 2));
     }
 
     [Fact]
@@ -89,8 +89,8 @@ public sealed class VirtioRngLifecycleTests : IDisposable
 
         _rig.WaitForUsed(1);
         Assert.Equal((head, 0u), _rig.Driver.ReadUsed(0));
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Errors == 1));
-        Assert.Equal(0, _rig.Device.Metrics.BytesServed);
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Errors.Value == 1));
+        Assert.Equal(0, _rig.Device.Metrics.BytesServed.Value);
         Assert.Equal(0, _rig.ReadGuest(Data, 1)[0]);
     }
 
@@ -110,8 +110,8 @@ public sealed class VirtioRngLifecycleTests : IDisposable
         _rig.WaitForUsed(2);
         Assert.Equal((good, 16u), _rig.Driver.ReadUsed(1));
         Assert.Equal(CountingSource.Expected(0, 16), _rig.ReadGuest(Data + 0x100, 16));
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Requests == 2));
-        Assert.Equal(1, _rig.Device.Metrics.Errors);
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Requests.Value == 2));
+        Assert.Equal(1, _rig.Device.Metrics.Errors.Value);
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class VirtioRngLifecycleTests : IDisposable
 
         _rig.WaitForUsed(1);
         Assert.Equal((good, 4u), _rig.Driver.ReadUsed(0));
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Errors == 1));
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Errors.Value == 1));
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class VirtioRngLifecycleTests : IDisposable
 
         _rig.WaitForUsed(1);
         Assert.Equal((bad, 0u), _rig.Driver.ReadUsed(0));
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Errors == 1));
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Errors.Value == 1));
     }
 
     [Fact]
@@ -146,10 +146,10 @@ public sealed class VirtioRngLifecycleTests : IDisposable
         _rig.Driver.SetAvailIdx(1000);
         _rig.Device.QueueNotify(0);
 
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.BrokenQueues == 1));
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.BrokenQueues.Value == 1));
         _rig.Device.QueueNotify(0);
         _rig.Device.Reset();
-        Assert.Equal(1, _rig.Device.Metrics.BrokenQueues);
+        Assert.Equal(1, _rig.Device.Metrics.BrokenQueues.Value);
         Assert.Equal(0, _rig.Driver.UsedIdx);
     }
 
@@ -159,8 +159,8 @@ public sealed class VirtioRngLifecycleTests : IDisposable
         _rig.Activate(config: _rig.Driver.Config with { Ready = false });
         _rig.Device.QueueNotify(0);
 
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.BrokenQueues == 1));
-        Assert.True(_rig.Device.Metrics.Errors >= 1);
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.BrokenQueues.Value == 1));
+        Assert.True(_rig.Device.Metrics.Errors.Value >= 1);
     }
 
     [Fact]
@@ -175,8 +175,8 @@ public sealed class VirtioRngLifecycleTests : IDisposable
         rig.WaitForUsed(2);
         Assert.Equal((first, 0u), rig.Driver.ReadUsed(0));
         Assert.Equal((second, 0u), rig.Driver.ReadUsed(1));
-        Assert.True(RngTestRig.WaitFor(() => rig.Device.Metrics.Errors == 2));
-        Assert.Equal(0, rig.Device.Metrics.BytesServed);
+        Assert.True(RngTestRig.WaitFor(() => rig.Device.Metrics.Errors.Value == 2));
+        Assert.Equal(0, rig.Device.Metrics.BytesServed.Value);
     }
 
     private const ushort VirtqNext = SharpVirt.Devices.Virtio.Queue.VirtqLayout.DescNext;

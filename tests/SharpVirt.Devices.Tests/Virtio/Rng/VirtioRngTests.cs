@@ -45,9 +45,9 @@ public sealed class VirtioRngTests : IDisposable
         Assert.Equal((head, 16u), _rig.Driver.ReadUsed(0));
         Assert.Equal(CountingSource.Expected(0, 16), _rig.ReadGuest(Data, 16));
         Assert.Equal(0, _rig.ReadGuest(Data + 16, 1)[0]);
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Requests == 1));
-        Assert.Equal(16, _rig.Device.Metrics.BytesServed);
-        Assert.Equal(0, _rig.Device.Metrics.Errors);
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Requests.Value == 1));
+        Assert.Equal(16, _rig.Device.Metrics.BytesServed.Value);
+        Assert.Equal(0, _rig.Device.Metrics.Errors.Value);
     }
 
     [Fact]
@@ -66,8 +66,8 @@ public sealed class VirtioRngTests : IDisposable
         Assert.Equal(CountingSource.Expected(0, 8), _rig.ReadGuest(Data, 8));
         Assert.Equal(CountingSource.Expected(8, 32), _rig.ReadGuest(Data + 0x100, 32));
         Assert.Equal(CountingSource.Expected(40, 1), _rig.ReadGuest(Data + 0x200, 1));
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Requests == 3));
-        Assert.Equal(41, _rig.Device.Metrics.BytesServed);
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.Requests.Value == 3));
+        Assert.Equal(41, _rig.Device.Metrics.BytesServed.Value);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class VirtioRngTests : IDisposable
         Assert.Equal((head, (uint)VirtioRng.MaxRequestBytes), _rig.Driver.ReadUsed(0));
         Assert.Equal(CountingSource.Expected(0, VirtioRng.MaxRequestBytes), _rig.ReadGuest(big, VirtioRng.MaxRequestBytes));
         Assert.Equal(0xee, _rig.ReadGuest(big + VirtioRng.MaxRequestBytes, 1)[0]);
-        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.BytesServed == VirtioRng.MaxRequestBytes));
+        Assert.True(RngTestRig.WaitFor(() => _rig.Device.Metrics.BytesServed.Value == VirtioRng.MaxRequestBytes));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using SharpVirt.Devices.Virtio;
+using SharpVirt.Interop.Events;
 
 namespace SharpVirt.Devices.Tests.Virtio.Transport;
 
@@ -19,6 +20,9 @@ public sealed class FakeVirtioDevice(uint deviceType, ulong features, params ush
     public ulong AvailableFeatures { get; } = features;
 
     public IReadOnlyList<ushort> QueueMaxSizes { get; } = queueMaxSizes;
+
+    /// <summary>Never signalled here: the fake records <see cref="QueueNotify"/> calls instead.</summary>
+    public IReadOnlyList<EventFd> QueueEvents { get; } = [];
 
     public IReadOnlyList<VirtioActivation> Activations { get { lock (_lock) { return [.. _activations]; } } }
 

@@ -35,7 +35,7 @@ public sealed class VirtioMmioTransportTests : IDisposable
         Assert.Equal(2u, _t.Get(R.Version));
         Assert.Equal(2u, _t.Get(R.DeviceId));
         Assert.Equal(0x53565254u, _t.Get(R.VendorId));
-        Assert.Equal(0u, _t.Metrics.InvalidAccesses);
+        Assert.Equal(0u, _t.Metrics.InvalidAccesses.Value);
     }
 
     [Fact]
@@ -60,14 +60,14 @@ public sealed class VirtioMmioTransportTests : IDisposable
     {
         Assert.False(_t.Negotiate(Version1 | (1UL << 6)));
         Assert.Equal(3u, _t.Get(R.Status));
-        Assert.Equal(1, _t.Metrics.FeaturesRejected);
+        Assert.Equal(1, _t.Metrics.FeaturesRejected.Value);
     }
 
     [Fact]
     public void Features_ok_is_refused_without_version_1()
     {
         Assert.False(_t.Negotiate(1UL << 5));
-        Assert.Equal(1, _t.Metrics.FeaturesRejected);
+        Assert.Equal(1, _t.Metrics.FeaturesRejected.Value);
         // DRIVER_OK cannot follow a refused FEATURES_OK.
         _t.AddStatus(VirtioDeviceStatus.DriverOk);
         Assert.Empty(_device.Activations);
@@ -80,7 +80,7 @@ public sealed class VirtioMmioTransportTests : IDisposable
         _t.Set(R.DriverFeaturesSel, 0);
         _t.Set(R.DriverFeatures, 1u << 5);
         Assert.Equal(Version1, _t.DriverFeatures);
-        Assert.Equal(1, _t.Metrics.InvalidAccesses);
+        Assert.Equal(1, _t.Metrics.InvalidAccesses.Value);
     }
 
     [Fact]
@@ -104,8 +104,8 @@ public sealed class VirtioMmioTransportTests : IDisposable
              new QueueConfig(64, 0x2_0000_4000, 0x2_0000_5000, 0x2_0000_6000, true)],
             activation.Queues);
         Assert.Equal(0xfu, _t.Get(R.Status));
-        Assert.Equal(1, _t.Metrics.Activations);
-        Assert.Equal(0, _t.Metrics.InvalidAccesses);
+        Assert.Equal(1, _t.Metrics.Activations.Value);
+        Assert.Equal(0, _t.Metrics.InvalidAccesses.Value);
 
         _t.AddStatus(VirtioDeviceStatus.DriverOk); // writing the same status again does not re-activate
         Assert.Single(_device.Activations);
@@ -134,7 +134,7 @@ public sealed class VirtioMmioTransportTests : IDisposable
         _t.Set(R.QueueNum, 16);
         _t.Set(R.QueueDescLow, 0x8000);
         _t.Set(R.QueueDeviceHigh, 1);
-        Assert.Equal(3, _t.Metrics.InvalidAccesses);
+        Assert.Equal(3, _t.Metrics.InvalidAccesses.Value);
         Assert.Equal(1u, _t.Get(R.QueueReady));
         Assert.Equal(new QueueConfig(256, 0x1000, 0x2000, 0x3000, true), _t.Queues[0]);
 
@@ -154,7 +154,7 @@ public sealed class VirtioMmioTransportTests : IDisposable
         Assert.True(_t.Negotiate(Version1));
         _t.SetUpQueue(0, size, 0x1000, 0x2000, 0x3000);
         Assert.Equal(0u, _t.Get(R.QueueReady));
-        Assert.Equal(1, _t.Metrics.InvalidAccesses);
+        Assert.Equal(1, _t.Metrics.InvalidAccesses.Value);
         Assert.False(_t.Queues[0].Ready);
     }
 
@@ -166,7 +166,7 @@ public sealed class VirtioMmioTransportTests : IDisposable
         _t.SetUpQueue(1, 128, 0x4000, 0x5001, 0x6000);
         Assert.False(_t.Queues[0].Ready);
         Assert.False(_t.Queues[1].Ready);
-        Assert.Equal(2, _t.Metrics.InvalidAccesses);
+        Assert.Equal(2, _t.Metrics.InvalidAccesses.Value);
     }
 
     [Fact]
@@ -195,30 +195,29 @@ public sealed class VirtioMmioTransportTests : IDisposable
         _t.Set(R.QueueNotify, uint.MaxValue);
         _t.Set(R.QueueNotify, 0);
         Assert.Equal([0, 0], _device.Notifications);
-        Assert.Equal(2, _t.Metrics.Notifications);
-        Assert.Equal(4, _t.Metrics.InvalidAccesses);
+        Assert.Equal(2, _t.Metrics.Notifications.Value);
+        Assert.Equal(4, _t.Metrics.InvalidAccesses.Value);
     }
 
     [Fact]
-    public void Used_buffer_interrupt_raises_the_line_until_acknowledged()
+    public void Each_signal_sends_one_edge_and_sets_its_cause_until_acknowledged()
     {
         BringUp();
         var interrupt = Assert.Single(_device.Activations).Interrupt;
         interrupt.SignalUsedBuffer(0);
         interrupt.SignalUsedBuffer(1);
         Assert.Equal(1u, _t.Get(R.InterruptStatus));
-        Assert.True(_irq.Asserted);
-        Assert.Equal([true], _irq.Levels);
+        Assert.Equal(2, _irq.Pulses);
+        Assert.Empty(_irq.Levels); // an edge-triggered line: no level is ever held
 
         interrupt.SignalConfigChange();
         Assert.Equal(3u, _t.Get(R.InterruptStatus));
+        Assert.Equal(3, _irq.Pulses);
         _t.Set(R.InterruptAck, 1);
         Assert.Equal(2u, _t.Get(R.InterruptStatus));
-        Assert.True(_irq.Asserted);
         _t.Set(R.InterruptAck, 2);
         Assert.Equal(0u, _t.Get(R.InterruptStatus));
-        Assert.False(_irq.Asserted);
-        Assert.Equal([true, false], _irq.Levels);
+        Assert.Equal(3, _irq.Pulses); // acknowledging sends nothing
     }
 
     [Fact]
@@ -231,7 +230,7 @@ public sealed class VirtioMmioTransportTests : IDisposable
         interrupt.SignalConfigChange();
         Assert.Equal(2u, _t.Get(R.ConfigGeneration));
         Assert.Equal(2u, _t.Get(R.InterruptStatus));
-        Assert.True(_irq.Asserted);
+        Assert.Equal(2, _irq.Pulses);
     }
 
     [Fact]
@@ -241,12 +240,12 @@ public sealed class VirtioMmioTransportTests : IDisposable
         var stale = Assert.Single(_device.Activations).Interrupt;
         stale.SignalUsedBuffer(0);
         _t.Set(R.Status, 0);
-        Assert.False(_irq.Asserted);
+        Assert.Equal(1, _irq.Pulses);
         stale.SignalUsedBuffer(0);
         stale.SignalConfigChange();
         Assert.Equal(0u, _t.Get(R.InterruptStatus));
         Assert.Equal(0u, _t.Get(R.ConfigGeneration));
-        Assert.False(_irq.Asserted);
+        Assert.Equal(1, _irq.Pulses);
     }
 
     [Fact]
@@ -268,12 +267,8 @@ public sealed class VirtioMmioTransportTests : IDisposable
         }
 
         threads.ForEach(t => t.Join());
+        Assert.Equal(8000, _irq.Pulses); // every signal is an edge, none lost to the races
         _t.Set(R.InterruptAck, _t.Get(R.InterruptStatus));
-        Assert.False(_irq.Asserted);
-        var levels = _irq.Levels;
-        for (var i = 0; i < levels.Count; i++)
-        {
-            Assert.Equal(i % 2 == 0, levels[i]); // strictly alternating raise/lower
-        }
+        Assert.Equal(0u, _t.Get(R.InterruptStatus));
     }
 }

@@ -1,10 +1,14 @@
 namespace SharpVirt.Devices.Virtio.Transport.Mmio;
 
 /// <summary>
-/// The InterruptStatus register, the config generation and the level-triggered line behind them. Device threads
-/// signal through per-activation <see cref="Handle"/>s while vCPU threads read and acknowledge, so all of it sits
-/// behind one lock that never calls into the device. A reset retires the current handle: a device thread still
-/// finishing a request after the reset cannot raise the line of the next driver.
+/// The InterruptStatus register, the config generation and the edge-triggered line behind them (as Firecracker and
+/// Cloud Hypervisor wire virtio-mmio): every signal sets its cause and sends one edge, which the VMM backs with an
+/// irqfd, so a device thread interrupts the guest without a system call of ours on the vCPU's path. No edge is lost:
+/// the driver reads and acknowledges every pending cause per interrupt and handles all used buffers, and an edge that
+/// arrives while it does is latched by the local APIC and delivered after its EOI. Device threads signal through
+/// per-activation <see cref="Handle"/>s while vCPU threads read and acknowledge, all behind one lock that never calls
+/// into the device. A reset retires the current handle: a device thread still finishing a request after the reset
+/// cannot interrupt the next driver.
 /// </summary>
 internal sealed class VirtioMmioInterruptLine
 {
@@ -14,7 +18,6 @@ internal sealed class VirtioMmioInterruptLine
     private readonly IInterruptTrigger _trigger;
     private uint _status;
     private uint _configGeneration;
-    private bool _asserted;
     private long _epoch;
 
     public VirtioMmioInterruptLine(IInterruptTrigger trigger) => _trigger = trigger;
@@ -40,17 +43,16 @@ internal sealed class VirtioMmioInterruptLine
         }
     }
 
-    /// <summary>Clears the acknowledged causes and lowers the line once none remain.</summary>
+    /// <summary>Clears the acknowledged causes.</summary>
     public void Acknowledge(uint bits)
     {
         lock (_lock)
         {
             _status &= ~bits;
-            LowerIfIdle();
         }
     }
 
-    /// <summary>Retires every handle, clears the status and the generation, lowers the line.</summary>
+    /// <summary>Retires every handle, clears the status and the generation.</summary>
     public void Reset()
     {
         lock (_lock)
@@ -58,7 +60,6 @@ internal sealed class VirtioMmioInterruptLine
             _epoch++;
             _status = 0;
             _configGeneration = 0;
-            LowerIfIdle();
         }
     }
 
@@ -77,20 +78,7 @@ internal sealed class VirtioMmioInterruptLine
             }
 
             _status |= bit & ValidBits;
-            if (!_asserted)
-            {
-                _asserted = true;
-                _trigger.SetLevel(true);
-            }
-        }
-    }
-
-    private void LowerIfIdle()
-    {
-        if (_status == 0 && _asserted)
-        {
-            _asserted = false;
-            _trigger.SetLevel(false);
+            _trigger.Pulse();
         }
     }
 

@@ -96,7 +96,7 @@ public sealed class VirtioMmioTransport : IBusDevice
             }
             else
             {
-                Metrics.InvalidAccess();
+                Metrics.InvalidAccesses.Increment();
             }
         }
     }
@@ -116,7 +116,7 @@ public sealed class VirtioMmioTransport : IBusDevice
             }
             else
             {
-                Metrics.InvalidAccess();
+                Metrics.InvalidAccesses.Increment();
             }
         }
     }
@@ -163,7 +163,7 @@ public sealed class VirtioMmioTransport : IBusDevice
             case R.ConfigGeneration:
                 return _interrupt.ConfigGeneration;
             default:
-                Metrics.InvalidAccess(); // write-only or reserved
+                Metrics.InvalidAccesses.Increment(); // write-only or reserved
                 return 0;
         }
     }
@@ -200,7 +200,7 @@ public sealed class VirtioMmioTransport : IBusDevice
             case R.ShmSel:
                 break; // any region: none exists
             default:
-                Metrics.InvalidAccess(); // read-only or reserved
+                Metrics.InvalidAccesses.Increment(); // read-only or reserved
                 break;
         }
     }
@@ -209,7 +209,7 @@ public sealed class VirtioMmioTransport : IBusDevice
     {
         if (_driverFeaturesSel > 1 || (_status & (VirtioDeviceStatus.FeaturesOk | VirtioDeviceStatus.DriverOk)) != 0)
         {
-            Metrics.InvalidAccess(); // no such half, or negotiation is over
+            Metrics.InvalidAccesses.Increment(); // no such half, or negotiation is over
             return;
         }
 
@@ -221,7 +221,7 @@ public sealed class VirtioMmioTransport : IBusDevice
         var queue = SelectedQueue;
         if (queue is null || (_status & VirtioDeviceStatus.DriverOk) != 0)
         {
-            Metrics.InvalidAccess();
+            Metrics.InvalidAccesses.Increment();
             return;
         }
 
@@ -233,7 +233,7 @@ public sealed class VirtioMmioTransport : IBusDevice
 
         if (queue.Ready)
         {
-            Metrics.InvalidAccess(); // the layout of a live queue is fixed
+            Metrics.InvalidAccesses.Increment(); // the layout of a live queue is fixed
             return;
         }
 
@@ -261,7 +261,7 @@ public sealed class VirtioMmioTransport : IBusDevice
         }
         else
         {
-            Metrics.InvalidAccess(); // bad size or misaligned rings: the queue stays off
+            Metrics.InvalidAccesses.Increment(); // bad size or misaligned rings: the queue stays off
         }
     }
 
@@ -270,11 +270,11 @@ public sealed class VirtioMmioTransport : IBusDevice
         if ((_status & VirtioDeviceStatus.DriverOk) == 0 || (_status & VirtioDeviceStatus.Failed) != 0
             || queueIndex >= (uint)_queues.Length || !_queues[queueIndex].Ready)
         {
-            Metrics.InvalidAccess();
+            Metrics.InvalidAccesses.Increment();
             return;
         }
 
-        Metrics.Notification();
+        Metrics.Notifications.Increment();
         _device.QueueNotify((int)queueIndex);
     }
 
@@ -292,14 +292,14 @@ public sealed class VirtioMmioTransport : IBusDevice
             || (_status & DriverSettableStatus & ~requested) != 0 // bits are only cleared by a reset
             || !IsValidTransition(requested))
         {
-            Metrics.InvalidAccess();
+            Metrics.InvalidAccesses.Increment();
             return;
         }
 
         var added = requested & ~_status;
         if ((added & VirtioDeviceStatus.FeaturesOk) != 0 && !AreDriverFeaturesAcceptable())
         {
-            Metrics.FeatureRejected();
+            Metrics.FeaturesRejected.Increment();
             requested &= ~VirtioDeviceStatus.FeaturesOk; // the driver reads it back and gives up (section 3.1.1)
         }
 
@@ -326,7 +326,7 @@ public sealed class VirtioMmioTransport : IBusDevice
 
     private void Activate()
     {
-        Metrics.Activation();
+        Metrics.Activations.Increment();
         _device.Activate(new VirtioActivation(_memory, _driverFeatures, QueueConfigs(), _interrupt.CreateHandle()));
     }
 
@@ -334,7 +334,7 @@ public sealed class VirtioMmioTransport : IBusDevice
 
     private void ResetTransport()
     {
-        Metrics.Reset();
+        Metrics.Resets.Increment();
         _device.Reset();
         _interrupt.Reset();
         _status = VirtioDeviceStatus.None;

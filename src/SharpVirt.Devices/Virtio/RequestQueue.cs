@@ -1,0 +1,160 @@
+using SharpVirt.Devices.Virtio.Queue;
+
+namespace SharpVirt.Devices.Virtio;
+
+/// <summary>
+/// One virtqueue whose chains are requests the device answers (entropy, disk, transmit, balloon queues), driven by
+/// the device's loop thread: <see cref="Drain"/> pops every available chain through an <see cref="IQueueServer"/>,
+/// re-enables notifications and re-checks (so a buffer published meanwhile is never missed), and signals the driver
+/// once per batch if it wants it. Malformed chains are handed back empty and counted; a broken queue, or a server
+/// failure, stops the queue until the driver resets the device. Not thread-safe: the loop thread owns it.
+/// </summary>
+public sealed class RequestQueue
+{
+    private readonly IVirtioInterrupt _interrupt;
+    private readonly IQueueServer _server;
+    private bool _faulted;
+    private bool _throttled;
+    private bool _addedSinceSignal;
+
+    /// <summary>Serves <paramref name="queue"/>, queue number <paramref name="index"/> of its device.</summary>
+    public RequestQueue(Virtqueue queue, int index, IVirtioInterrupt interrupt, IQueueServer server)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        Queue = queue;
+        Index = index;
+        _interrupt = interrupt;
+        _server = server;
+    }
+
+    /// <summary>The virtqueue.</summary>
+    public Virtqueue Queue { get; }
+
+    /// <summary>The queue's index in its device.</summary>
+    public int Index { get; }
+
+    /// <summary>Whether the queue stopped for good (broken by the driver, or a server failure).</summary>
+    public bool Faulted => _faulted;
+
+    /// <summary>Whether the server asked to pause (a rate limit); <see cref="Resume"/> continues.</summary>
+    public bool Throttled => _throttled;
+
+    /// <summary>Serves everything available, then signals the driver if it asked for it.</summary>
+    public void Drain()
+    {
+        if (_faulted || _throttled)
+        {
+            return;
+        }
+
+        try
+        {
+            Queue.DisableNotification();
+            do
+            {
+                while (ServeOne())
+                {
+                }
+            }
+            while (!_faulted && !_throttled && Queue.EnableNotification());
+        }
+#pragma warning disable CA1031 // A bug or an unexpected host failure must not end the VMM: the queue stops instead.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            _faulted = true;
+            _server.OnError();
+        }
+
+        SignalIfNeeded();
+    }
+
+    /// <summary>Hands back a chain the server kept (<see cref="ServeKind.Pending"/>); call <see cref="SignalIfNeeded"/> after a batch.</summary>
+    public void Complete(ushort head, uint usedLength)
+    {
+        if (!_faulted && head < Queue.Size)
+        {
+            Queue.AddUsed(head, usedLength);
+            _addedSinceSignal = true;
+        }
+    }
+
+    /// <summary>Ends a throttle pause and serves what waited.</summary>
+    public void Resume()
+    {
+        _throttled = false;
+        Drain();
+    }
+
+    /// <summary>Interrupts the driver if entries were added since the last signal and it wants to know.</summary>
+    public void SignalIfNeeded()
+    {
+        if (_addedSinceSignal && !_faulted)
+        {
+            _addedSinceSignal = false;
+            if (Queue.NeedsNotification())
+            {
+                _interrupt.SignalUsedBuffer(Index);
+            }
+        }
+    }
+
+    /// <summary>Pops and serves one chain; false when there is nothing more to do now.</summary>
+    private bool ServeOne()
+    {
+        if (Queue.IsBroken)
+        {
+            MarkBroken();
+            return false;
+        }
+
+        var errorsBefore = Queue.ErrorCount;
+        if (!Queue.TryPop(out var chain, out var rejectedHead))
+        {
+            if (rejectedHead is { } head)
+            {
+                // A malformed chain is consumed: hand it back empty so the driver does not wait for it.
+                Queue.AddUsed(head, 0);
+                _addedSinceSignal = true;
+                _server.OnRejected();
+                return true;
+            }
+
+            if (Queue.IsBroken)
+            {
+                MarkBroken();
+                return false;
+            }
+
+            if (Queue.ErrorCount != errorsBefore)
+            {
+                // A head out of range: the entry is consumed but there is no id to return.
+                _server.OnError();
+                return true;
+            }
+
+            return false;
+        }
+
+        var result = _server.Serve(chain);
+        switch (result.Kind)
+        {
+            case ServeKind.Completed:
+                Queue.AddUsed(chain.Head, result.UsedLength);
+                _addedSinceSignal = true;
+                return true;
+            case ServeKind.Pending:
+                return true;
+            default:
+                Queue.UndoPop();
+                _throttled = true;
+                return false;
+        }
+    }
+
+    private void MarkBroken()
+    {
+        _faulted = true;
+        _server.OnBroken();
+    }
+}

@@ -1,0 +1,234 @@
+using SharpVirt.Devices.EventLoop;
+using SharpVirt.Devices.Virtio.Queue;
+using SharpVirt.Interop.Events;
+
+namespace SharpVirt.Devices.Virtio;
+
+/// <summary>
+/// What the virtio devices share: one eventfd per queue (signalled by KVM's ioeventfd or by the transport on a
+/// notify exit), and the activate / reset / dispose life cycle. Each activation gets its own
+/// <see cref="DeviceEventLoop"/> thread on which the device serves every queue and backend; a reset stops that thread
+/// (and whatever the device's session owns) before it returns, so nothing touches guest memory afterwards.
+/// </summary>
+public abstract class VirtioDevice : IVirtioDevice, IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly string _threadName;
+    private readonly ushort[] _queueMaxSizes;
+    private readonly EventFd[] _queueEvents;
+    private DeviceEventLoop? _loop;
+    private IDisposable? _session;
+    private bool _disposed;
+
+    /// <summary>Creates the device's queue events.</summary>
+    /// <param name="threadName">Name of the device's loop thread ("virtio-blk", ...).</param>
+    /// <param name="queueMaxSizes">The largest size of each queue; the count is the number of queues.</param>
+    protected VirtioDevice(string threadName, params ushort[] queueMaxSizes)
+    {
+        _threadName = threadName;
+        _queueMaxSizes = queueMaxSizes;
+        _queueEvents = [.. queueMaxSizes.Select(_ => new EventFd())];
+    }
+
+    /// <inheritdoc />
+    public abstract uint DeviceType { get; }
+
+    /// <inheritdoc />
+    public abstract ulong AvailableFeatures { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<ushort> QueueMaxSizes => _queueMaxSizes;
+
+    /// <inheritdoc />
+    public IReadOnlyList<EventFd> QueueEvents => _queueEvents;
+
+    /// <summary>Whether the device is activated and its loop thread is running.</summary>
+    public bool IsActive
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _loop is not null;
+            }
+        }
+    }
+
+    /// <summary>The configuration space; the default has none (every byte reads as zero).</summary>
+    public virtual void ReadConfig(uint offset, Span<byte> data) => data.Clear();
+
+    /// <summary>Writes to the configuration space; the default ignores them.</summary>
+    public virtual void WriteConfig(uint offset, ReadOnlySpan<byte> data)
+    {
+    }
+
+    /// <summary>Wakes the loop for queue <paramref name="queueIndex"/>; returns at once (this runs on a vCPU thread).</summary>
+    public void QueueNotify(int queueIndex)
+    {
+        if ((uint)queueIndex >= (uint)_queueEvents.Length || Volatile.Read(ref _disposed))
+        {
+            return;
+        }
+
+        try
+        {
+            _queueEvents[queueIndex].Signal();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed meanwhile: there is no one left to wake.
+        }
+    }
+
+    /// <summary>Starts serving what the driver negotiated on a new loop thread (a second DRIVER_OK replaces the first).</summary>
+    public void Activate(VirtioActivation activation)
+    {
+        ArgumentNullException.ThrowIfNull(activation);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            StopSession();
+            var loop = new DeviceEventLoop(_threadName, OnFault);
+            IDisposable? session;
+            try
+            {
+                session = StartSession(activation, loop);
+            }
+            catch
+            {
+                loop.Dispose();
+                throw;
+            }
+
+            if (session is null)
+            {
+                loop.Dispose();
+                return;
+            }
+
+            _loop = loop;
+            _session = session;
+            // The first pass serves buffers the driver published before DRIVER_OK.
+            foreach (var e in _queueEvents)
+            {
+                e.Signal();
+            }
+
+            loop.Start();
+        }
+    }
+
+    /// <summary>Stops serving (waiting until nothing touches guest memory) and returns to the initial state.</summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            StopSession();
+        }
+    }
+
+    /// <summary>Stops serving for good and releases what the device holds.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            StopSession();
+        }
+
+        DisposeResources();
+        foreach (var e in _queueEvents)
+        {
+            e.Dispose();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// Builds this activation's queues and registers its handlers on <paramref name="loop"/> (not started yet).
+    /// Returns what to dispose at reset (after the loop stopped), or null when there is nothing to serve.
+    /// </summary>
+    protected abstract IDisposable? StartSession(VirtioActivation activation, DeviceEventLoop loop);
+
+    /// <summary>A handler or timer threw: count it (the loop dropped that handler and serves the rest).</summary>
+    protected abstract void OnFault(Exception exception);
+
+    /// <summary>Releases the device's own resources (an image, a tap) once it is stopped for good.</summary>
+    protected virtual void DisposeResources()
+    {
+    }
+
+    /// <summary>Builds queue <paramref name="index"/> as the driver laid it out, with the negotiated ring features.</summary>
+    protected static Virtqueue CreateQueue(VirtioActivation activation, int index)
+    {
+        ArgumentNullException.ThrowIfNull(activation);
+        var features = activation.AckedFeatures;
+        return new Virtqueue(
+            activation.Memory,
+            activation.Queues[index],
+            eventIdx: (features & VirtioFeatures.Bit(VirtioFeatures.RingEventIdx)) != 0,
+            indirect: (features & VirtioFeatures.Bit(VirtioFeatures.RingIndirectDesc)) != 0);
+    }
+
+    /// <summary>Calls <paramref name="onNotify"/> on the loop thread each time the driver notifies queue <paramref name="index"/>.</summary>
+    protected void WatchQueue(DeviceEventLoop loop, int index, Action onNotify)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        var queueEvent = _queueEvents[index];
+        loop.Add(queueEvent.Handle, Epoll.In, _ =>
+        {
+            queueEvent.TryConsume();
+            onNotify();
+        });
+    }
+
+    /// <summary>Builds queue <paramref name="index"/> as a <see cref="RequestQueue"/> drained on every notification.</summary>
+    protected RequestQueue WatchRequests(VirtioActivation activation, DeviceEventLoop loop, int index, IQueueServer server)
+    {
+        var queue = new RequestQueue(CreateQueue(activation, index), index, activation!.Interrupt, server);
+        WatchQueue(loop, index, queue.Drain);
+        return queue;
+    }
+
+    /// <summary>Copies the bytes of <paramref name="config"/> at <paramref name="offset"/> into <paramref name="data"/>; past its end reads zero.</summary>
+    protected static void ReadConfigBytes(ReadOnlySpan<byte> config, uint offset, Span<byte> data)
+    {
+        data.Clear();
+        if (offset >= config.Length)
+        {
+            return;
+        }
+
+        var available = config[(int)offset..];
+        available[..Math.Min(available.Length, data.Length)].CopyTo(data);
+    }
+
+    private void StopSession()
+    {
+        var loop = _loop;
+        var session = _session;
+        _loop = null;
+        _session = null;
+        loop?.Stop();
+        session?.Dispose();
+        loop?.Dispose();
+    }
+}
+
+/// <summary>A session with nothing of its own to release (its queues live on the loop thread only).</summary>
+public sealed class EmptySession : IDisposable
+{
+    /// <summary>The one instance.</summary>
+    public static EmptySession Instance { get; } = new();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+    }
+}
