@@ -6,7 +6,8 @@ namespace SharpVirt.Devices.Tests.Virtio;
 
 /// <summary>
 /// The driver side of a split virtqueue laid out in real guest memory: descriptor table, available ring and
-/// used ring at fixed addresses, data buffers and indirect tables above them.
+/// used ring at fixed addresses (shifted by <see cref="Offset"/> for a device's second queue), data buffers and
+/// indirect tables above them.
 /// </summary>
 public sealed class MockQueue
 {
@@ -19,17 +20,30 @@ public sealed class MockQueue
     private ushort _nextDescriptor;
     private ushort _availIdx;
 
-    public MockQueue(GuestMemory memory, ushort size = 16)
+    /// <summary>The queue for a second (third, ...) device queue: offset 0x8000 keeps its rings below <see cref="DataArea"/>.</summary>
+    public const ulong SecondQueueOffset = 0x8000;
+
+    public MockQueue(GuestMemory memory, ushort size = 16, ulong offset = 0)
     {
         Memory = memory;
         Size = size;
+        Offset = offset;
     }
+
+    /// <summary>How far this queue's rings sit above the default addresses.</summary>
+    public ulong Offset { get; }
+
+    private ulong Desc => DescriptorTable + Offset;
+
+    private ulong Avail => AvailRing + Offset;
+
+    private ulong Used => UsedRing + Offset;
 
     public GuestMemory Memory { get; }
 
     public ushort Size { get; }
 
-    public QueueConfig Config => new(Size, DescriptorTable, AvailRing, UsedRing, true);
+    public QueueConfig Config => new(Size, Desc, Avail, Used, true);
 
     public static GuestMemory CreateMemory() => GuestMemory.Create([(0, MemorySize)]);
 
@@ -45,7 +59,7 @@ public sealed class MockQueue
     }
 
     public void WriteDescriptor(int index, ulong address, uint length, ushort flags, ushort next) =>
-        WriteDescriptor(DescriptorTable, index, address, length, flags, next);
+        WriteDescriptor(Desc, index, address, length, flags, next);
 
     /// <summary>Writes a direct chain in the next free descriptors and publishes it; returns the head.</summary>
     public ushort AddChain(params (ulong Address, uint Length, bool Writable)[] buffers)
@@ -90,30 +104,30 @@ public sealed class MockQueue
     /// <summary>Puts <paramref name="head"/> in the available ring and bumps avail.idx.</summary>
     public void Publish(ushort head)
     {
-        Memory.Write(AvailRing + 4 + (2 * (ulong)(_availIdx % Size)), head);
+        Memory.Write(Avail + 4 + (2 * (ulong)(_availIdx % Size)), head);
         _availIdx++;
-        Memory.Write(AvailRing + 2, _availIdx);
+        Memory.Write(Avail + 2, _availIdx);
     }
 
     public void SetAvailIdx(ushort value)
     {
         _availIdx = value;
-        Memory.Write(AvailRing + 2, value);
+        Memory.Write(Avail + 2, value);
     }
 
-    public void SetAvailFlags(ushort flags) => Memory.Write(AvailRing, flags);
+    public void SetAvailFlags(ushort flags) => Memory.Write(Avail, flags);
 
-    public void SetUsedEvent(ushort value) => Memory.Write(AvailRing + 4 + (2 * (ulong)Size), value);
+    public void SetUsedEvent(ushort value) => Memory.Write(Avail + 4 + (2 * (ulong)Size), value);
 
-    public ushort UsedIdx => Memory.Read<ushort>(UsedRing + 2);
+    public ushort UsedIdx => Memory.Read<ushort>(Used + 2);
 
-    public ushort UsedFlags => Memory.Read<ushort>(UsedRing);
+    public ushort UsedFlags => Memory.Read<ushort>(Used);
 
-    public ushort AvailEvent => Memory.Read<ushort>(UsedRing + 4 + (8 * (ulong)Size));
+    public ushort AvailEvent => Memory.Read<ushort>(Used + 4 + (8 * (ulong)Size));
 
     public (uint Id, uint Length) ReadUsed(int slot)
     {
-        var at = UsedRing + 4 + (8 * (ulong)(slot % Size));
+        var at = Used + 4 + (8 * (ulong)(slot % Size));
         return (Memory.Read<uint>(at), Memory.Read<uint>(at + 4));
     }
 }
