@@ -19,12 +19,6 @@ public static class RunCommand
     private static readonly Option<string?> MemoryOption = new("--memory", "-m") { Description = "Guest memory: 512M, 2G, or MiB (default 256M)" };
     private static readonly Option<string?> TemplateOption = new("--cpu-template") { Description = "CPU template (see 'sharpvirt cpu-templates'; default compat)" };
     private static readonly Option<string?> RebootOption = new("--on-reboot") { Description = "What a guest reboot does: restart (default) or exit" };
-    private static readonly Option<string[]> DiskOption = new("--disk", "--drive")
-    {
-        Description = "A virtio-blk disk: path=FILE[,readonly=on][,serial=TEXT][,id=NAME] (repeat for more; the guest sees vda, vdb, ...)",
-        AllowMultipleArgumentsPerToken = false,
-    };
-    private static readonly Option<bool> RngOption = new("--rng") { Description = "Give the guest a virtio entropy device (/dev/hwrng) fed by the host's getrandom" };
     private static readonly Option<string?> ConfigOption = new("--config") { Description = "A JSON VM config file; options given here override it" };
 
     /// <summary>Builds the command.</summary>
@@ -32,8 +26,13 @@ public static class RunCommand
     {
         var command = new Command("run", "Boot a VM; this terminal becomes its serial console (Ctrl-A x quits).")
         {
-            KernelOption, InitrdOption, CmdlineOption, CpusOption, MemoryOption, TemplateOption, RebootOption, DiskOption, RngOption, ConfigOption,
+            KernelOption, InitrdOption, CmdlineOption, CpusOption, MemoryOption, TemplateOption, RebootOption, ConfigOption,
         };
+        foreach (var option in DeviceOptions.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(parse => Run(parse));
         return command;
     }
@@ -131,20 +130,15 @@ public static class RunCommand
             };
         }
 
-        return new VmConfig
+        var boot = new BootSourceConfig
         {
-            BootSource = new BootSourceConfig
-            {
-                KernelImagePath = kernel,
-                InitrdPath = initrd,
-                BootArgs = parse.GetValue(CmdlineOption) ?? file?.BootSource.BootArgs,
-            },
-            Machine = machine,
-            Entropy = parse.GetValue(RngOption) ? new EntropyConfig() : file?.Entropy,
-            Drives = parse.GetValue(DiskOption) is { Length: > 0 } disks
-                ? [.. disks.Select(DriveArgument.Parse)]
-                : file?.Drives ?? [],
+            KernelImagePath = kernel,
+            InitrdPath = initrd,
+            BootArgs = parse.GetValue(CmdlineOption) ?? file?.BootSource.BootArgs,
         };
+        // The file's devices stay unless the command line names that kind of device.
+        var config = file is null ? new VmConfig { BootSource = boot, Machine = machine } : file with { BootSource = boot, Machine = machine };
+        return DeviceOptions.Apply(parse, config);
     }
 
     private static int Fail(string message)

@@ -2,9 +2,37 @@ using System.Globalization;
 
 namespace SharpVirt.Cli;
 
-/// <summary>Parses sizes the way QEMU users write them: 512, 512M, 512MiB, 2G, 1T (a bare number means MiB).</summary>
+/// <summary>Parses sizes the way QEMU users write them: 512, 512M, 512MiB, 2G, 1T (a bare memory size means MiB).</summary>
 public static class SizeParser
 {
+    /// <summary>A byte count: 4096, 512K, 10M, 1G (binary units; a bare number is bytes), or null with <paramref name="error"/> set.</summary>
+    public static long? ParseBytes(string text, out string? error)
+    {
+        error = null;
+        var t = text.Trim();
+        var split = t.Length;
+        while (split > 0 && !char.IsAsciiDigit(t[split - 1]))
+        {
+            split--;
+        }
+
+        var unit = t[split..].Trim().ToUpperInvariant().Replace("IB", "").Replace("B", "");
+        int? shift = unit switch { "" => 0, "K" => 10, "M" => 20, "G" => 30, "T" => 40, _ => null };
+        if (split == 0 || shift is null || !long.TryParse(t[..split], NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            error = $"'{text}' is not a byte count (examples: 4096, 512K, 10M, 1G)";
+            return null;
+        }
+
+        if (number > long.MaxValue >> shift.Value)
+        {
+            error = $"'{text}' is too large";
+            return null;
+        }
+
+        return number << shift.Value;
+    }
+
     /// <summary>The size in MiB, or null with <paramref name="error"/> set.</summary>
     public static long? ParseMib(string text, out string? error)
     {

@@ -17,33 +17,26 @@ public sealed record VmConfig
     [JsonPropertyName("drives")]
     public IReadOnlyList<DriveConfig> Drives { get; set; } = [];
 
+    /// <summary>virtio-net network cards on host tap devices, in the order the guest sees them (eth0, eth1, ...).</summary>
+    [JsonPropertyName("network-interfaces")]
+    public IReadOnlyList<NetworkInterfaceConfig> NetworkInterfaces { get; set; } = [];
+
     /// <summary>A virtio entropy device (the guest's /dev/hwrng), fed from the host's getrandom; null = none.</summary>
     [JsonPropertyName("entropy")]
     public EntropyConfig? Entropy { get; set; }
+
+    /// <summary>A virtio memory balloon; null = none.</summary>
+    [JsonPropertyName("balloon")]
+    public BalloonConfig? Balloon { get; set; }
+
+    /// <summary>A virtio socket device whose host side is a Unix socket; null = none.</summary>
+    [JsonPropertyName("vsock")]
+    public VsockConfig? Vsock { get; set; }
+
+    /// <summary>A virtio console (the guest's hvc0) on a Unix socket or a file; null = none.</summary>
+    [JsonPropertyName("console")]
+    public ConsoleConfig? Console { get; set; }
 }
-
-/// <summary>A disk: a raw image file on the host.</summary>
-public sealed record DriveConfig
-{
-    /// <summary>A name for the drive (API and messages); defaults to vda, vdb, ... by position.</summary>
-    [JsonPropertyName("drive_id")]
-    public string? DriveId { get; set; }
-
-    /// <summary>The raw image file.</summary>
-    [JsonPropertyName("path_on_host")]
-    public required string PathOnHost { get; set; }
-
-    /// <summary>Whether the guest may only read it.</summary>
-    [JsonPropertyName("is_read_only")]
-    public bool IsReadOnly { get; set; }
-
-    /// <summary>The serial number the guest reads (VIRTIO_BLK_T_GET_ID, /sys/block/vdX/serial), up to 20 bytes.</summary>
-    [JsonPropertyName("serial")]
-    public string? Serial { get; set; }
-}
-
-/// <summary>The virtio entropy device. It has no settings yet (a rate limit will come).</summary>
-public sealed record EntropyConfig;
 
 /// <summary>Which kernel to boot, with what.</summary>
 public sealed record BootSourceConfig

@@ -124,6 +124,10 @@ public static unsafe partial class LibC
     /// <summary>Socket type: ordered, reliable datagrams.</summary>
     public const int SOCK_SEQPACKET = 5;
 
+    /// <summary>lstat(2) (exported by glibc since 2.33).</summary>
+    [LibraryImport(Lib, EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int lstat(string path, byte* statBuffer);
+
     /// <summary>poll(2).</summary>
     [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
     public static partial int poll(PollFd* fds, nuint nfds, int timeout);

@@ -15,13 +15,14 @@ public sealed class Vm : IDisposable
     private readonly KvmSystem _kvm;
     private readonly VmFd _fd;
     private readonly List<Vcpu> _vcpus;
-    private readonly List<IDisposable> _devices;
+    private readonly List<IDisposable> _owned;
     private int _disposed;
 
     internal Vm(KvmSystem kvm, VmFd fd, GuestMemory memory, IoBus pio, IoBus mmio, Serial16550 serial,
-        List<Vcpu> vcpus, VmExitSignal exit, EmulationAssist assist, List<IDisposable> devices)
+        List<Vcpu> vcpus, VmExitSignal exit, EmulationAssist assist, List<IDisposable> owned, IReadOnlyList<VmDevice> devices)
     {
-        _devices = devices;
+        _owned = owned;
+        Devices = devices;
         _kvm = kvm;
         _fd = fd;
         Memory = memory;
@@ -50,6 +51,9 @@ public sealed class Vm : IDisposable
 
     /// <summary>Set once when the VM must stop; anyone (console, signal handler) may set it.</summary>
     public VmExitSignal Exit { get; }
+
+    /// <summary>The virtio devices, with their names and counters.</summary>
+    public IReadOnlyList<VmDevice> Devices { get; }
 
     /// <summary>The emulation assist and its counters.</summary>
     public EmulationAssist Assist { get; }
@@ -90,9 +94,9 @@ public sealed class Vm : IDisposable
         }
 
         // Device workers stop before guest memory goes away.
-        foreach (var device in _devices)
+        foreach (var owned in _owned)
         {
-            device.Dispose();
+            owned.Dispose();
         }
 
         _fd.Dispose();

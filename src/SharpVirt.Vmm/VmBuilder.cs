@@ -3,8 +3,6 @@ using SharpVirt.Boot.Acpi;
 using SharpVirt.Boot.MpTable;
 using SharpVirt.Devices.Bus;
 using SharpVirt.Devices.Legacy;
-using SharpVirt.Devices.Virtio.Block;
-using SharpVirt.Devices.Virtio.Rng;
 using SharpVirt.Contracts;
 using SharpVirt.Interop.Kvm;
 using SharpVirt.Memory;
@@ -52,20 +50,7 @@ public static class VmBuilder
             var serial = new Serial16550(panicWatch, new KvmInterruptLine(fd, SerialGsi));
             AddLegacyDevices(pio, serial, exit, spec.MemoryBytes);
             var virtio = new VirtioMmioSlots(mmio, fd, memory);
-            foreach (var drive in spec.Drives)
-            {
-                var disk = OpenDisk(drive);
-                owned.Add(disk);
-                virtio.Add(disk);
-            }
-
-            if (spec.Entropy)
-            {
-                var rng = new VirtioRng();
-                owned.Add(rng);
-                virtio.Add(rng);
-            }
-
+            var devices = VirtioDeviceSet.Build(spec, virtio, owned);
             // Disposed after the devices: their threads may signal the interrupt lines until they stop.
             owned.Add(virtio);
             var entry = LoadGuest(memory, spec, virtio.AcpiDevices);
@@ -81,7 +66,7 @@ public static class VmBuilder
             }
 
             VcpuSetup.ConfigureBootCpu(vcpus[0].Fd, entry);
-            return new Vm(kvm, fd, memory, pio, mmio, serial, vcpus, exit, assist, owned);
+            return new Vm(kvm, fd, memory, pio, mmio, serial, vcpus, exit, assist, owned, devices);
         }
         catch
         {
@@ -99,18 +84,6 @@ public static class VmBuilder
             fd?.Dispose();
             kvm.Dispose();
             throw;
-        }
-    }
-
-    private static VirtioBlock OpenDisk(DriveSpec drive)
-    {
-        try
-        {
-            return new VirtioBlock(drive.Path, drive.ReadOnly, drive.Serial);
-        }
-        catch (BlockImageException e)
-        {
-            throw new ConfigException($"drive {drive.Id}", e.Message);
         }
     }
 

@@ -26,16 +26,22 @@ public sealed record VmSpec
     /// <summary>The disks, in guest order.</summary>
     public IReadOnlyList<DriveSpec> Drives { get; init; } = [];
 
+    /// <summary>The network cards, in guest order.</summary>
+    public IReadOnlyList<NetSpec> Nets { get; init; } = [];
+
     /// <summary>Whether the guest gets a virtio entropy device.</summary>
     public bool Entropy { get; init; }
+
+    /// <summary>The memory balloon, if any.</summary>
+    public BalloonSpec? Balloon { get; init; }
+
+    /// <summary>The virtio socket device, if any.</summary>
+    public VsockSpec? Vsock { get; init; }
+
+    /// <summary>The virtio console, if any.</summary>
+    public ConsoleSpec? Console { get; init; }
 
     /// <summary>The CPUID template.</summary>
     public required CpuTemplate CpuTemplate { get; init; }
 }
 
-/// <summary>A validated disk.</summary>
-/// <param name="Id">Its name.</param>
-/// <param name="Path">The raw image file (exists, is a regular file).</param>
-/// <param name="ReadOnly">Whether the guest may only read it.</param>
-/// <param name="Serial">The serial the guest reads, if any.</param>
-public sealed record DriveSpec(string Id, string Path, bool ReadOnly, string? Serial);

@@ -55,6 +55,10 @@ public static class VmSpecFactory
             throw new ConfigException("boot_args", e.Message);
         }
 
+        var drives = DeviceSpecFactory.Drives(config.Drives);
+        var nets = DeviceSpecFactory.Nets(config.NetworkInterfaces);
+        DeviceSpecFactory.CheckDeviceCount(drives.Length + nets.Length + (config.Entropy is null ? 0 : 1)
+            + (config.Balloon is null ? 0 : 1) + (config.Vsock is null ? 0 : 1) + (config.Console is null ? 0 : 1));
         return new VmSpec
         {
             Kernel = kernel,
@@ -65,47 +69,12 @@ public static class VmSpecFactory
             MemoryBytes = (ulong)machine.MemSizeMib << 20,
             CpuTemplate = template,
             Entropy = config.Entropy is not null,
-            Drives = Drives(config.Drives),
+            Drives = drives,
+            Nets = nets,
+            Balloon = DeviceSpecFactory.Balloon(config.Balloon, machine.MemSizeMib),
+            Vsock = DeviceSpecFactory.Vsock(config.Vsock),
+            Console = DeviceSpecFactory.Console(config.Console),
         };
-    }
-
-    /// <summary>The most disks one VM takes (each uses a virtio-mmio slot and an IOAPIC pin).</summary>
-    public const int MaxDrives = 16;
-
-    private static DriveSpec[] Drives(IReadOnlyList<DriveConfig> drives)
-    {
-        if (drives.Count > MaxDrives)
-        {
-            throw new ConfigException("drives", $"{drives.Count} drives: at most {MaxDrives}");
-        }
-
-        var result = new DriveSpec[drives.Count];
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < drives.Count; i++)
-        {
-            var d = drives[i];
-            var field = $"drives[{i}]";
-            var id = d.DriveId ?? "vd" + (char)('a' + i);
-            if (!ids.Add(id))
-            {
-                throw new ConfigException($"{field}.drive_id", $"'{id}' is used by another drive");
-            }
-
-            if (string.IsNullOrWhiteSpace(d.PathOnHost) || !File.Exists(d.PathOnHost))
-            {
-                throw new ConfigException($"{field}.path_on_host",
-                    Directory.Exists(d.PathOnHost) ? $"{d.PathOnHost} is a directory, not an image file" : $"{d.PathOnHost}: no such file");
-            }
-
-            if (d.Serial is { Length: > 20 })
-            {
-                throw new ConfigException($"{field}.serial", $"'{d.Serial}' is {d.Serial.Length} bytes; virtio-blk serials hold at most 20");
-            }
-
-            result[i] = new DriveSpec(id, d.PathOnHost, d.IsReadOnly, d.Serial);
-        }
-
-        return result;
     }
 
     /// <summary>Physical RAM of this host.</summary>

@@ -51,7 +51,7 @@ public sealed class DiskTests : IDisposable
     }
 
     [Theory]
-    [InlineData("file=x.img", "--disk: unknown key 'file' (known: path, readonly, serial, id)")]
+    [InlineData("file=x.img", "--disk: unknown key 'file' (known: path, readonly, serial, id, bps, iops)")]
     [InlineData("path=/etc/hostname,readonly=maybe", "--disk: readonly=maybe: use on or off")]
     [InlineData("readonly=on", "--disk: path= is missing")]
     [InlineData("path=/etc/hostname,serial=ABCDEFGHIJKLMNOPQRSTUVWXYZ", "drives[0].serial: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ' is 26 bytes")]

@@ -65,8 +65,16 @@ public sealed class SharpVirtProcess : IDisposable
     /// <summary>Starts <c>sharpvirt</c> with <paramref name="arguments"/>.</summary>
     public static SharpVirtProcess Start(params string[] arguments) => StartAs(null, arguments);
 
+    /// <summary>Starts <c>sharpvirt</c> inside network namespace <paramref name="netns"/> (through ip netns exec).</summary>
+    public static SharpVirtProcess StartInNamespace(string netns, params string[] arguments) =>
+        StartWith(["ip", "netns", "exec", netns], arguments);
+
     /// <summary>Starts <c>sharpvirt</c> as user id <paramref name="uid"/> (through setpriv; the caller must be root).</summary>
-    public static SharpVirtProcess StartAs(string? uid, params string[] arguments)
+    public static SharpVirtProcess StartAs(string? uid, params string[] arguments) =>
+        StartWith(uid is null ? [] : ["setpriv", "--clear-groups", $"--regid={uid}", $"--reuid={uid}"], arguments);
+
+    /// <summary>Starts <c>sharpvirt</c> under <paramref name="prefix"/> (a command that runs the rest, or nothing).</summary>
+    private static SharpVirtProcess StartWith(string[] prefix, string[] arguments)
     {
         var path = BinaryPath;
         if (!File.Exists(path))
@@ -92,15 +100,15 @@ public sealed class SharpVirtProcess : IDisposable
         start.ArgumentList.Insert(0, "-c");
         start.ArgumentList.Insert(1, "exec \"$0\" \"$@\" 2>&1");
         start.ArgumentList.Insert(2, path);
-        if (uid is not null)
+        if (prefix.Length > 0)
         {
             start.ArgumentList.Insert(0, "/bin/sh");
-            foreach (var a in new[] { "--clear-groups", $"--regid={uid}", $"--reuid={uid}" }.Reverse())
+            foreach (var a in prefix[1..].Reverse())
             {
                 start.ArgumentList.Insert(0, a);
             }
 
-            start.FileName = "setpriv";
+            start.FileName = prefix[0];
         }
 
         return new SharpVirtProcess(Process.Start(start)!);
@@ -133,6 +141,37 @@ public sealed class SharpVirtProcess : IDisposable
 
         Assert.Fail($"'{text}' did not appear within {timeout.TotalSeconds} s; output so far:\n{Tail(Output)}");
         return -1;
+    }
+
+    /// <summary>Waits until the output after <paramref name="from"/> matches <paramref name="pattern"/>; returns the match.</summary>
+    public System.Text.RegularExpressions.Match WaitForMatch(System.Text.RegularExpressions.Regex pattern, TimeSpan timeout, int from = 0)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var output = Output;
+            var match = pattern.Match(output, Math.Min(from, output.Length));
+            if (match.Success)
+            {
+                return match;
+            }
+
+            if (_process.HasExited)
+            {
+                Thread.Sleep(200);
+                if (pattern.Match(Output, Math.Min(from, Output.Length)) is { Success: true } last)
+                {
+                    return last;
+                }
+
+                break;
+            }
+
+            Thread.Sleep(50);
+        }
+
+        Assert.Fail($"nothing matching '{pattern}' appeared within {timeout.TotalSeconds} s; output so far:\n{Tail(Output)}");
+        return System.Text.RegularExpressions.Match.Empty;
     }
 
     /// <summary>Types a line into the guest console.</summary>

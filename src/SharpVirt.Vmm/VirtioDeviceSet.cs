@@ -1,0 +1,78 @@
+using SharpVirt.Contracts;
+using SharpVirt.Devices.Metrics;
+using SharpVirt.Devices.Virtio;
+using SharpVirt.Devices.Virtio.Block;
+using SharpVirt.Devices.Virtio.Net;
+using SharpVirt.Devices.Virtio.Rng;
+using SharpVirt.Interop;
+using SharpVirt.Interop.Net;
+
+namespace SharpVirt.Vmm;
+
+/// <summary>One virtio device of a VM, with the name the user gave it and its counters.</summary>
+/// <param name="Name">"vda", "eth0", "rng", ...</param>
+/// <param name="Kind">"block", "net", "rng", "balloon", "vsock", "console".</param>
+/// <param name="Device">The device.</param>
+/// <param name="Metrics">Its counters.</param>
+public sealed record VmDevice(string Name, string Kind, IVirtioDevice Device, MetricSet Metrics);
+
+/// <summary>Creates the spec's virtio devices, in a fixed order (disks, network cards, then the others), on their slots.</summary>
+internal static class VirtioDeviceSet
+{
+    /// <summary>Builds every device onto <paramref name="slots"/>; each one goes into <paramref name="owned"/> as soon as it exists.</summary>
+    internal static List<VmDevice> Build(VmSpec spec, VirtioMmioSlots slots, List<IDisposable> owned)
+    {
+        var devices = new List<VmDevice>();
+        void Place(VmDevice entry, IDisposable disposable)
+        {
+            owned.Add(disposable);
+            slots.Add(entry.Device);
+            devices.Add(entry);
+        }
+
+        foreach (var drive in spec.Drives)
+        {
+            var disk = OpenDisk(drive);
+            Place(new VmDevice(drive.Id, "block", disk, disk.Metrics), disk);
+        }
+
+        for (var i = 0; i < spec.Nets.Count; i++)
+        {
+            var net = spec.Nets[i];
+            var card = new VirtioNet(new TapBackend(OpenTap(i, net)), net.Mac, net.Rx?.Create(), net.Tx?.Create());
+            Place(new VmDevice(net.Id, "net", card, card.Metrics), card);
+        }
+
+        if (spec.Entropy)
+        {
+            var rng = new VirtioRng();
+            Place(new VmDevice("rng", "rng", rng, rng.Metrics), rng);
+        }
+
+        return devices;
+    }
+
+    private static VirtioBlock OpenDisk(DriveSpec drive)
+    {
+        try
+        {
+            return new VirtioBlock(drive.Path, drive.ReadOnly, drive.Serial, drive.RateLimit?.Create());
+        }
+        catch (BlockImageException e)
+        {
+            throw new ConfigException($"drive {drive.Id}", e.Message);
+        }
+    }
+
+    private static Tap OpenTap(int index, NetSpec net)
+    {
+        try
+        {
+            return Tap.Open(net.TapName);
+        }
+        catch (SystemCallException e)
+        {
+            throw new ConfigException($"network-interfaces[{index}].host_dev_name", e.Message);
+        }
+    }
+}
