@@ -6,6 +6,7 @@ using SharpVirt.Interop;
 using SharpVirt.Interop.Kvm;
 using SharpVirt.Memory;
 using SharpVirt.Vmm;
+using SharpVirt.Vmm.Monitor;
 
 namespace SharpVirt.Cli;
 
@@ -67,7 +68,7 @@ public static class RunCommand
             {
                 using var vm = VmBuilder.Build(spec, new ConsoleBackend(stdout));
                 signals.Target = vm.Exit;
-                using var input = new ConsoleInputPump(stdin, vm.Serial, vm.Exit, text => Console.Error.Write(text));
+                using var input = new ConsoleInputPump(stdin, vm.Serial, vm.Exit, text => Console.Error.Write(text), new VmMonitor(vm));
                 outcome = vm.RunAsync().GetAwaiter().GetResult();
             }
             catch (Exception e) when (e is KvmUnavailableException or BootException or GuestMemoryException or SystemCallException or ConfigException)

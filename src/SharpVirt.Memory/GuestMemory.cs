@@ -107,6 +107,31 @@ public sealed unsafe class GuestMemory : IDisposable
     /// <summary>Fills [address, address+length) with zero bytes.</summary>
     public void Clear(ulong address, int length) => GetSpan(address, length).Clear();
 
+    /// <summary>
+    /// Gives the host pages behind [address, address+length) back to the host kernel (madvise MADV_DONTNEED): the
+    /// process's RSS shrinks, and the guest reads zeros there if it touches the range again. The range must be
+    /// page-aligned and inside one region; returns false (and changes nothing) otherwise or if the kernel refused.
+    /// </summary>
+    public bool Discard(ulong address, ulong length)
+    {
+        if (length == 0 || (address | length) % PageSize != 0)
+        {
+            return false;
+        }
+
+        var index = FindRegion(address, length);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        var region = _regions[index];
+        return LibC.madvise(region.HostAddress + (nint)(address - region.Start), (nuint)length, LibC.MADV_DONTNEED) == 0;
+    }
+
+    /// <summary>The page size guest memory is discarded in.</summary>
+    public const ulong PageSize = 4096;
+
     /// <summary>The host address of a guest range, for the kernel (KVM memory slots) or atomic operations.</summary>
     public nint GetHostAddress(ulong address, ulong length)
     {

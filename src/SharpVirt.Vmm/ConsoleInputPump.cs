@@ -1,3 +1,4 @@
+using System.Text;
 using SharpVirt.Devices.Legacy;
 using SharpVirt.Interop;
 
@@ -5,7 +6,8 @@ namespace SharpVirt.Vmm;
 
 /// <summary>
 /// Carries host input (a terminal or a pipe) to the guest's UART, holding bytes back while the UART's FIFO is
-/// full. Recognises QEMU's escape: Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A h prints help.
+/// full. Recognises QEMU's escape: Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A h prints help, Ctrl-A c
+/// switches between the guest console and the monitor (a line editor whose lines go to <see cref="Monitor.VmMonitor"/>).
 /// </summary>
 public sealed unsafe class ConsoleInputPump : IDisposable
 {
@@ -17,11 +19,15 @@ public sealed unsafe class ConsoleInputPump : IDisposable
     private readonly Thread _thread;
     private readonly FileDescriptor _wake;
     private volatile bool _stopping;
+    private readonly Monitor.VmMonitor? _monitor;
+    private readonly StringBuilder _monitorLine = new();
     private bool _escape;
+    private bool _inMonitor;
 
     /// <summary>Starts pumping from <paramref name="input"/> (not owned) to <paramref name="serial"/>.</summary>
-    public ConsoleInputPump(FileDescriptor input, Serial16550 serial, VmExitSignal exit, Action<string> notice)
+    public ConsoleInputPump(FileDescriptor input, Serial16550 serial, VmExitSignal exit, Action<string> notice, Monitor.VmMonitor? monitor = null)
     {
+        _monitor = monitor;
         _input = input;
         _serial = serial;
         _exit = exit;
@@ -98,7 +104,7 @@ public sealed unsafe class ConsoleInputPump : IDisposable
                 return null;
             }
 
-            return b;
+            return _inMonitor ? MonitorKey(b) : b;
         }
 
         _escape = false;
@@ -108,13 +114,46 @@ public sealed unsafe class ConsoleInputPump : IDisposable
                 _exit.Set(new VmOutcome(VmOutcomeKind.UserQuit, "quit from the console (Ctrl-A x)"));
                 return null;
             case CtrlA:
-                return CtrlA;
+                return _inMonitor ? null : CtrlA;
+            case (byte)'c' or (byte)'C' when _monitor is not null:
+                _inMonitor = !_inMonitor;
+                _monitorLine.Clear();
+                _notice(_inMonitor ? "\r\n" + Monitor.VmMonitor.Prompt : "\r\n");
+                return null;
             case (byte)'h' or (byte)'?':
-                _notice("\r\nCtrl-A x  quit\r\nCtrl-A h  this help\r\nCtrl-A Ctrl-A  send Ctrl-A to the guest\r\n");
+                _notice("\r\nCtrl-A x  quit\r\nCtrl-A c  monitor (balloon, info metrics, ...) / back to the console\r\n"
+                    + "Ctrl-A h  this help\r\nCtrl-A Ctrl-A  send Ctrl-A to the guest\r\n");
                 return null;
             default:
                 return b;
         }
+    }
+
+    /// <summary>A key typed while the monitor has the keyboard: edits the line, runs it on Enter. Sends nothing to the guest.</summary>
+    private byte? MonitorKey(byte b)
+    {
+        switch (b)
+        {
+            case (byte)'\r' or (byte)'\n':
+                var output = _monitor!.Execute(_monitorLine.ToString());
+                _monitorLine.Clear();
+                _notice("\r\n" + output.Replace("\n", "\r\n", StringComparison.Ordinal) + Monitor.VmMonitor.Prompt);
+                break;
+            case 0x7f or 0x08:
+                if (_monitorLine.Length > 0)
+                {
+                    _monitorLine.Length--;
+                    _notice("\b \b");
+                }
+
+                break;
+            case >= 0x20 and < 0x7f when _monitorLine.Length < 200:
+                _monitorLine.Append((char)b);
+                _notice(((char)b).ToString());
+                break;
+        }
+
+        return null;
     }
 
     /// <inheritdoc />

@@ -1,7 +1,9 @@
 using SharpVirt.Contracts;
 using SharpVirt.Devices.Metrics;
 using SharpVirt.Devices.Virtio;
+using SharpVirt.Devices.Virtio.Balloon;
 using SharpVirt.Devices.Virtio.Block;
+using SharpVirt.Devices.Virtio.Console;
 using SharpVirt.Devices.Virtio.Net;
 using SharpVirt.Devices.Virtio.Rng;
 using SharpVirt.Interop;
@@ -49,6 +51,18 @@ internal static class VirtioDeviceSet
             Place(new VmDevice("rng", "rng", rng, rng.Metrics), rng);
         }
 
+        if (spec.Console is { } c)
+        {
+            var console = new VirtioConsole(OpenConsole(c));
+            Place(new VmDevice("hvc0", "console", console, console.Metrics), console);
+        }
+
+        if (spec.Balloon is { } b)
+        {
+            var balloon = new VirtioBalloon(b.AmountMib, b.DeflateOnOom, b.StatsInterval, b.FreePageReporting);
+            Place(new VmDevice("balloon", "balloon", balloon, balloon.Metrics), balloon);
+        }
+
         return devices;
     }
 
@@ -61,6 +75,18 @@ internal static class VirtioDeviceSet
         catch (BlockImageException e)
         {
             throw new ConfigException($"drive {drive.Id}", e.Message);
+        }
+    }
+
+    private static IConsoleBackend OpenConsole(ConsoleSpec console)
+    {
+        try
+        {
+            return console.SocketPath is { } socket ? new UnixSocketConsoleBackend(socket) : new FileConsoleBackend(console.OutputPath!);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException(console.SocketPath is null ? "console.output_path" : "console.socket_path", e.Message);
         }
     }
 

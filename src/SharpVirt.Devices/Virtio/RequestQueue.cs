@@ -102,45 +102,33 @@ public sealed class RequestQueue
     /// <summary>Pops and serves one chain; false when there is nothing more to do now.</summary>
     private bool ServeOne()
     {
-        if (Queue.IsBroken)
+        var popped = Queue.TryPopValid(out var chain, out var rejected, out var lost);
+        for (var i = 0; i < rejected; i++)
         {
-            MarkBroken();
-            return false;
+            _server.OnRejected();
         }
 
-        var errorsBefore = Queue.ErrorCount;
-        if (!Queue.TryPop(out var chain, out var rejectedHead))
+        for (var i = 0; i < lost; i++)
         {
-            if (rejectedHead is { } head)
-            {
-                // A malformed chain is consumed: hand it back empty so the driver does not wait for it.
-                Queue.AddUsed(head, 0);
-                _addedSinceSignal = true;
-                _server.OnRejected();
-                return true;
-            }
+            _server.OnError();
+        }
 
+        _addedSinceSignal |= rejected > 0;
+        if (!popped)
+        {
             if (Queue.IsBroken)
             {
                 MarkBroken();
-                return false;
-            }
-
-            if (Queue.ErrorCount != errorsBefore)
-            {
-                // A head out of range: the entry is consumed but there is no id to return.
-                _server.OnError();
-                return true;
             }
 
             return false;
         }
 
-        var result = _server.Serve(chain);
+        var result = _server.Serve(chain!);
         switch (result.Kind)
         {
             case ServeKind.Completed:
-                Queue.AddUsed(chain.Head, result.UsedLength);
+                Queue.AddUsed(chain!.Head, result.UsedLength);
                 _addedSinceSignal = true;
                 return true;
             case ServeKind.Pending:

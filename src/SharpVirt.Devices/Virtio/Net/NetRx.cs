@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using SharpVirt.Devices.EventLoop;
 using SharpVirt.Devices.RateLimiting;
 using SharpVirt.Devices.Virtio.Queue;
@@ -156,50 +157,36 @@ internal sealed class NetRx
     }
 
     /// <summary>Pops the next usable chain, handing malformed ones back empty; false when none is available.</summary>
-    private bool TryPopChain(out DescriptorChain chain)
+    private bool TryPopChain([NotNullWhen(true)] out DescriptorChain? chain)
     {
         while (true)
         {
-            var errorsBefore = _queue.ErrorCount;
-            if (_queue.TryPop(out var popped, out var rejectedHead))
+            var popped = _queue.TryPopValid(out chain, out var rejected, out var lost);
+            _metrics.Errors.Add(rejected + lost);
+            _added |= rejected > 0;
+            if (!popped)
             {
-                if (popped.WritableLength >= VirtioNet.HeaderSize || _chains.Count > 0)
-                {
-                    chain = popped;
-                    return true;
-                }
-
-                // A first buffer that cannot even hold the header: returned empty (Linux drops and reposts it).
-                _metrics.Errors.Increment();
-                _queue.AddUsed(popped.Head, 0);
-                _added = true;
-                continue;
+                break;
             }
 
-            chain = null!;
-            if (rejectedHead is { } head)
+            if (chain!.WritableLength >= VirtioNet.HeaderSize || _chains.Count > 0)
             {
-                _metrics.Errors.Increment();
-                _queue.AddUsed(head, 0);
-                _added = true;
-                continue;
+                return true;
             }
 
-            if (_queue.IsBroken)
-            {
-                _broken = true;
-                _metrics.AddBrokenQueue();
-                return false;
-            }
-
-            if (_queue.ErrorCount != errorsBefore)
-            {
-                _metrics.Errors.Increment(); // a head out of range: consumed, nothing to return
-                continue;
-            }
-
-            return false;
+            // A first buffer that cannot even hold the header: returned empty (Linux drops and reposts it).
+            _metrics.Errors.Increment();
+            _queue.AddUsed(chain.Head, 0);
+            _added = true;
         }
+
+        if (_queue.IsBroken && !_broken)
+        {
+            _broken = true;
+            _metrics.AddBrokenQueue();
+        }
+
+        return false;
     }
 
     private void WatchBackend(bool watch)

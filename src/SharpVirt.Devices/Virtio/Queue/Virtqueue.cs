@@ -135,6 +135,40 @@ public sealed class Virtqueue
     }
 
     /// <summary>
+    /// Pops the next valid chain. Malformed chains met on the way are consumed and handed back empty (used length 0,
+    /// so the driver does not wait for them) and counted in <paramref name="rejected"/>; entries whose head is out of
+    /// range are consumed without an answer and counted in <paramref name="lost"/>. False when nothing valid is
+    /// available (or the queue is broken).
+    /// </summary>
+    public bool TryPopValid([NotNullWhen(true)] out DescriptorChain? chain, out int rejected, out int lost)
+    {
+        rejected = 0;
+        lost = 0;
+        while (true)
+        {
+            var errorsBefore = ErrorCount;
+            if (TryPop(out chain, out var rejectedHead))
+            {
+                return true;
+            }
+
+            if (rejectedHead is { } head)
+            {
+                AddUsed(head, 0);
+                rejected++;
+            }
+            else if (!IsBroken && ErrorCount != errorsBefore)
+            {
+                lost++;
+            }
+            else
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
     /// Puts the chain popped last back: the next <see cref="TryPop"/> reads (and validates) the same ring entry again.
     /// For a device that may not serve a chain now (a rate limit). Only valid right after a successful pop.
     /// </summary>
