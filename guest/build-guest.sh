@@ -74,7 +74,7 @@ if command -v flock >/dev/null 2>&1; then
     fi
 fi
 
-BASE_PKGS=(busybox-static cpio lz4 file binutils coreutils linux-image-cloud-amd64)
+BASE_PKGS=(busybox-static cpio lz4 file binutils coreutils gcc linux-image-cloud-amd64)
 KERNEL_PKGS=(linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev xz-utils perl ccache)
 if [ "$(id -u)" -ne 0 ]; then BASE_PKGS+=(fakeroot); fi
 if [ "$only_cloud" -eq 1 ]; then ensure_packages "${BASE_PKGS[@]}"
@@ -96,7 +96,7 @@ build_initramfs() {
     [ -x "$bb" ] || die "$bb missing (package busybox-static)"
     file -L "$bb" | grep -q 'statically linked' || die "$bb is not static (is busybox-static installed?)"
     local key
-    key="$( { sha256sum "$bb" "$HERE/initramfs/init"; echo "initramfs-recipe-1"; } | sha256sum | cut -d' ' -f1)"
+    key="$( { sha256sum "$bb" "$HERE/initramfs/init" "$HERE/tools/vsock.c"; echo "initramfs-recipe-2"; } | sha256sum | cut -d' ' -f1)"
     if [ -f "$OUT/initramfs.cpio" ] && [ "$(cat "$OUT/.initramfs.stamp" 2>/dev/null)" = "$key" ]; then
         return 0
     fi
@@ -106,6 +106,9 @@ build_initramfs() {
     chmod 1777 "$root/tmp"
     install -m 0755 "$bb" "$root/bin/busybox"
     install -m 0755 "$HERE/initramfs/init" "$root/init"
+    # The vsock relay (busybox has no AF_VSOCK tool), built without a C library: a few KiB.
+    gcc -static -nostdlib -ffreestanding -Os -fno-stack-protector -fno-asynchronous-unwind-tables -s \
+        -o "$root/bin/vsock" "$HERE/tools/vsock.c" || die "building guest/tools/vsock.c failed"
     # Applet links are made by /init (busybox --install -s); /bin/sh is needed
     # before that for cttyhack/setsid children and scripts.
     ln -s busybox "$root/bin/sh"

@@ -6,6 +6,7 @@ using SharpVirt.Devices.Virtio.Block;
 using SharpVirt.Devices.Virtio.Console;
 using SharpVirt.Devices.Virtio.Net;
 using SharpVirt.Devices.Virtio.Rng;
+using SharpVirt.Devices.Virtio.Vsock;
 using SharpVirt.Interop;
 using SharpVirt.Interop.Net;
 
@@ -57,6 +58,12 @@ internal static class VirtioDeviceSet
             Place(new VmDevice("hvc0", "console", console, console.Metrics), console);
         }
 
+        if (spec.Vsock is { } v)
+        {
+            var vsock = OpenVsock(v);
+            Place(new VmDevice("vsock", "vsock", vsock, vsock.Metrics), vsock);
+        }
+
         if (spec.Balloon is { } b)
         {
             var balloon = new VirtioBalloon(b.AmountMib, b.DeflateOnOom, b.StatsInterval, b.FreePageReporting);
@@ -75,6 +82,18 @@ internal static class VirtioDeviceSet
         catch (BlockImageException e)
         {
             throw new ConfigException($"drive {drive.Id}", e.Message);
+        }
+    }
+
+    private static VirtioVsock OpenVsock(VsockSpec vsock)
+    {
+        try
+        {
+            return new VirtioVsock(vsock.GuestCid, vsock.UdsPath);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException("vsock.uds_path", e.Message);
         }
     }
 
