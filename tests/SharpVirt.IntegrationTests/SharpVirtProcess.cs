@@ -174,6 +174,21 @@ public sealed class SharpVirtProcess : IDisposable
         return System.Text.RegularExpressions.Match.Empty;
     }
 
+    /// <summary>The VMM's process id (the shell wrappers exec it, so this is the VMM itself).</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>The VMM's resident set size now, in bytes (VmRSS).</summary>
+    public long Rss =>
+        long.Parse(File.ReadAllLines($"/proc/{Pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+
+    /// <summary>Sends keys as they are (no newline): Ctrl-A c is "\u0001c".</summary>
+    public void Keys(string keys)
+    {
+        _process.StandardInput.Write(keys);
+        _process.StandardInput.Flush();
+    }
+
     /// <summary>Types a line into the guest console.</summary>
     public void Type(string line)
     {
