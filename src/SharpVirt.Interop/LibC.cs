@@ -96,6 +96,10 @@ public static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "epoll_wait", SetLastError = true)]
     public static partial int epoll_wait(SafeHandle epfd, Events.EpollEvent* events, int maxEvents, int timeout);
 
+    /// <summary>fdatasync(2).</summary>
+    [LibraryImport(Lib, EntryPoint = "fdatasync", SetLastError = true)]
+    public static partial int fdatasync(SafeHandle fd);
+
     /// <summary>fallocate(2).</summary>
     [LibraryImport(Lib, EntryPoint = "fallocate", SetLastError = true)]
     public static partial int fallocate(SafeHandle fd, int mode, long offset, long length);

@@ -31,6 +31,12 @@ public sealed class DiskTests : IDisposable
         vmm.Type("echo X | dd of=/dev/vdb 2>/dev/null; echo ro-rc=$?");
         at = vmm.WaitFor("ro-rc=1", CommandTimeout, at);
 
+        // Discard the image's second MiB: the guest reads zeros there, and the host file gets a hole.
+        vmm.Type("blkdiscard -o 1048576 -l 1048576 /dev/vda; echo discard-rc=$?");
+        at = vmm.WaitFor("discard-rc=0", CommandTimeout, at);
+        vmm.Type("echo max=$(cat /sys/block/vda/queue/discard_max_bytes) nonzero=$(dd if=/dev/vda bs=1M skip=1 count=1 2>/dev/null | tr -d '\\000' | wc -c)");
+        at = vmm.WaitFor("max=2147483648 nonzero=0", CommandTimeout, at);
+
         vmm.Type("poweroff");
         Assert.Equal(0, vmm.WaitForExit(CommandTimeout));
 
@@ -40,6 +46,11 @@ public sealed class DiskTests : IDisposable
         image.ReadExactly(sector);
         Assert.Equal("GUEST-WROTE-THIS\n", Encoding.ASCII.GetString(sector));
         Assert.Equal(readOnlyBefore, File.ReadAllBytes(readOnly));
+        var discarded = new byte[1 << 20];
+        image.Position = 1 << 20;
+        image.ReadExactly(discarded);
+        Assert.All(discarded, b => Assert.Equal(0, b));
+        Assert.True(AllocatedBytes(data) <= (16 << 20) - (1 << 20), $"{AllocatedBytes(data)} bytes allocated after the discard");
     }
 
     [Fact]
@@ -70,14 +81,19 @@ public sealed class DiskTests : IDisposable
         return path;
     }
 
+    /// <summary>Makes a fully allocated image (random bytes after the marker), so a discard has blocks to free.</summary>
     private string MakeImage(string name, int size, string marker)
     {
         var path = Path.Combine(_dir, name);
-        using var file = File.Create(path);
-        file.SetLength(size);
-        file.Write(Encoding.ASCII.GetBytes(marker));
+        var bytes = new byte[size];
+        Random.Shared.NextBytes(bytes);
+        Encoding.ASCII.GetBytes(marker).CopyTo(bytes, 0);
+        File.WriteAllBytes(path, bytes);
         return path;
     }
+
+    private static long AllocatedBytes(string path) =>
+        long.Parse(HostNamespace.Run("stat", "-c", "%b", path).Trim(), System.Globalization.CultureInfo.InvariantCulture) * 512;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -125,8 +125,14 @@ internal sealed class BlockImage : IDisposable
         }
     }
 
-    /// <summary>Makes every completed write durable (fsync), so an acknowledged flush survives a host crash.</summary>
-    internal void Flush() => RandomAccess.FlushToDisk(_handle);
+    /// <summary>Makes every completed write durable (fdatasync), so an acknowledged flush survives a host crash.</summary>
+    internal void Flush()
+    {
+        if (LibC.fdatasync(_handle) != 0)
+        {
+            throw new IOException($"Disk image '{Path}': fdatasync: {Errno.Describe(Errno.Last)}");
+        }
+    }
 
     public void Dispose() => _handle.Dispose();
 }
