@@ -16,7 +16,7 @@ dotnet build SharpVirt.slnx -c Release -nologo -v:q 2>&1 | tail -5
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "0 passed, 1 failed"; exit 1; }
 
 status=0
-for project in tests/*/*.csproj; do
+for project in tests/*Tests/*.csproj; do
     name="$(basename "$project" .csproj)"
     dotnet test "$project" -c Release --no-build -nologo --logger "trx;LogFileName=$name.trx" \
         --results-directory "$results" 2>&1 | tee "$results/$name.log" | grep -E "^(Passed|Failed|Skipped)!|\[FAIL\]|Error Message|^\s+(Assert|Expected|Actual)" || true

@@ -8,7 +8,7 @@ public enum ServeKind
     /// <summary>Done: the chain goes back to the driver now with the used length.</summary>
     Completed,
 
-    /// <summary>Taken: the server completes it later through <see cref="RequestQueue.Complete"/> (asynchronous I/O).</summary>
+    /// <summary>Taken: the server completes it later through <see cref="RequestQueue.CompleteAndSignal"/> (asynchronous I/O).</summary>
     Pending,
 
     /// <summary>Not now (a rate limit): the chain is put back and the queue pauses until <see cref="RequestQueue.Resume"/>.</summary>

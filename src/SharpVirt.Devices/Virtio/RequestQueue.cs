@@ -7,13 +7,16 @@ namespace SharpVirt.Devices.Virtio;
 /// the device's loop thread: <see cref="Drain"/> pops every available chain through an <see cref="IQueueServer"/>,
 /// re-enables notifications and re-checks (so a buffer published meanwhile is never missed), and signals the driver
 /// once per batch if it wants it. Malformed chains are handed back empty and counted; a broken queue, or a server
-/// failure, stops the queue until the driver resets the device. Not thread-safe: the loop thread owns it.
+/// failure, stops the queue until the driver resets the device. The loop thread owns the queue; only
+/// <see cref="CompleteAndSignal"/> may be called from other threads (a device's I/O threads): the used ring is behind a
+/// lock, which the loop thread takes too whenever it adds used entries.
 /// </summary>
 public sealed class RequestQueue
 {
     private readonly IVirtioInterrupt _interrupt;
     private readonly IQueueServer _server;
-    private bool _faulted;
+    private readonly Lock _used = new();
+    private volatile bool _faulted;
     private bool _throttled;
     private bool _addedSinceSignal;
 
@@ -69,13 +72,24 @@ public sealed class RequestQueue
         SignalIfNeeded();
     }
 
-    /// <summary>Hands back a chain the server kept (<see cref="ServeKind.Pending"/>); call <see cref="SignalIfNeeded"/> after a batch.</summary>
-    public void Complete(ushort head, uint usedLength)
+    /// <summary>
+    /// Hands back a chain the server kept (<see cref="ServeKind.Pending"/>) and interrupts the driver if it wants to know;
+    /// callable from any thread, so an I/O thread completes its request without a trip through the loop.
+    /// </summary>
+    public void CompleteAndSignal(ushort head, uint usedLength)
     {
-        if (!_faulted && head < Queue.Size)
+        lock (_used)
         {
+            if (_faulted || head >= Queue.Size)
+            {
+                return;
+            }
+
             Queue.AddUsed(head, usedLength);
-            _addedSinceSignal = true;
+            if (Queue.NeedsNotification())
+            {
+                _interrupt.SignalUsedBuffer(Index);
+            }
         }
     }
 
@@ -89,12 +103,15 @@ public sealed class RequestQueue
     /// <summary>Interrupts the driver if entries were added since the last signal and it wants to know.</summary>
     public void SignalIfNeeded()
     {
-        if (_addedSinceSignal && !_faulted)
+        lock (_used)
         {
-            _addedSinceSignal = false;
-            if (Queue.NeedsNotification())
+            if (_addedSinceSignal && !_faulted)
             {
-                _interrupt.SignalUsedBuffer(Index);
+                _addedSinceSignal = false;
+                if (Queue.NeedsNotification())
+                {
+                    _interrupt.SignalUsedBuffer(Index);
+                }
             }
         }
     }
@@ -102,7 +119,15 @@ public sealed class RequestQueue
     /// <summary>Pops and serves one chain; false when there is nothing more to do now.</summary>
     private bool ServeOne()
     {
-        var popped = Queue.TryPopValid(out var chain, out var rejected, out var lost);
+        bool popped;
+        DescriptorChain? chain;
+        int rejected, lost;
+        lock (_used)
+        {
+            // Popping may hand malformed chains back: that adds used entries too.
+            popped = Queue.TryPopValid(out chain, out rejected, out lost);
+        }
+
         for (var i = 0; i < rejected; i++)
         {
             _server.OnRejected();
@@ -113,7 +138,14 @@ public sealed class RequestQueue
             _server.OnError();
         }
 
-        _addedSinceSignal |= rejected > 0;
+        if (rejected > 0)
+        {
+            lock (_used)
+            {
+                _addedSinceSignal = true;
+            }
+        }
+
         if (!popped)
         {
             if (Queue.IsBroken)
@@ -128,8 +160,12 @@ public sealed class RequestQueue
         switch (result.Kind)
         {
             case ServeKind.Completed:
-                Queue.AddUsed(chain!.Head, result.UsedLength);
-                _addedSinceSignal = true;
+                lock (_used)
+                {
+                    Queue.AddUsed(chain!.Head, result.UsedLength);
+                    _addedSinceSignal = true;
+                }
+
                 return true;
             case ServeKind.Pending:
                 return true;

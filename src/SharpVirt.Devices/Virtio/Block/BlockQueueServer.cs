@@ -1,16 +1,14 @@
-using System.Collections.Concurrent;
 using SharpVirt.Devices.EventLoop;
 using SharpVirt.Devices.RateLimiting;
 using SharpVirt.Devices.Virtio.Queue;
-using SharpVirt.Interop.Events;
 using SharpVirt.Memory;
 
 namespace SharpVirt.Devices.Virtio.Block;
 
 /// <summary>
 /// The loop-thread side of one block device activation: parses each request, applies the rate limit, answers what
-/// needs no I/O at once and hands the rest to the <see cref="BlockIoPool"/>, whose completions come back through an
-/// eventfd and are returned to the used ring here (the queue is only ever touched by the loop thread).
+/// needs no I/O at once and hands the rest to the <see cref="BlockIoPool"/>, whose threads return each finished request
+/// to the used ring themselves (<see cref="RequestQueue.CompleteAndSignal"/>): one thread hand-off per request.
 /// </summary>
 internal sealed class BlockQueueServer : IQueueServer, IDisposable
 {
@@ -25,8 +23,6 @@ internal sealed class BlockQueueServer : IQueueServer, IDisposable
     private readonly DeviceEventLoop _loop;
     private readonly bool _discard;
     private readonly BlockIoPool _pool;
-    private readonly EventFd _completed = new();
-    private readonly ConcurrentQueue<(ushort Head, uint Used)> _completions = new();
     private RequestQueue? _queue;
 
     internal BlockQueueServer(BlockIo io, BlockImage image, GuestMemory memory, BlockMetrics metrics, RateLimiter? limiter,
@@ -40,7 +36,6 @@ internal sealed class BlockQueueServer : IQueueServer, IDisposable
         _loop = loop;
         _discard = discard;
         _pool = new BlockIoPool(IoThreads, "virtio-blk");
-        loop.Add(_completed.Handle, Epoll.In, _ => ReturnCompleted());
     }
 
     /// <summary>The queue this server feeds (set once, right after it is built).</summary>
@@ -59,20 +54,15 @@ internal sealed class BlockQueueServer : IQueueServer, IDisposable
             return ServeResult.Done(_io.Execute(_memory, chain, request, []));
         }
 
+        var queue = _queue!;
         if (_limiter is not null && !_limiter.TryConsume(request.Bytes))
         {
             _metrics.Throttles.Increment();
-            var queue = _queue!;
             _loop.Schedule(_limiter.TimeUntil(request.Bytes), queue.Resume);
             return ServeResult.Throttled;
         }
 
-        _pool.Submit(buffer =>
-        {
-            var used = _io.Execute(_memory, chain, request, buffer);
-            _completions.Enqueue((chain.Head, used));
-            _completed.Signal();
-        });
+        _pool.Submit(buffer => queue.CompleteAndSignal(chain.Head, _io.Execute(_memory, chain, request, buffer)));
         return ServeResult.Pending;
     }
 
@@ -85,22 +75,6 @@ internal sealed class BlockQueueServer : IQueueServer, IDisposable
     /// <inheritdoc />
     public void OnBroken() => _metrics.AddBrokenQueue();
 
-    private void ReturnCompleted()
-    {
-        _completed.TryConsume();
-        var queue = _queue!;
-        while (_completions.TryDequeue(out var done))
-        {
-            queue.Complete(done.Head, done.Used);
-        }
-
-        queue.SignalIfNeeded();
-    }
-
-    /// <summary>Waits for the requests in flight (the loop is already stopped: their completions are dropped).</summary>
-    public void Dispose()
-    {
-        _pool.Dispose();
-        _completed.Dispose();
-    }
+    /// <summary>Waits for the requests in flight (they still complete: the driver is resetting the rings anyway).</summary>
+    public void Dispose() => _pool.Dispose();
 }

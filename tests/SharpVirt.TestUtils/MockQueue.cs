@@ -2,7 +2,7 @@ using SharpVirt.Devices.Virtio;
 using SharpVirt.Devices.Virtio.Queue;
 using SharpVirt.Memory;
 
-namespace SharpVirt.Devices.Tests.Virtio;
+namespace SharpVirt.TestUtils;
 
 /// <summary>
 /// The driver side of a split virtqueue laid out in real guest memory: descriptor table, available ring and
