@@ -12,66 +12,15 @@ device model alone.
 """
 import argparse
 import os
-import re
-import select
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
-PROMPT = b"~ # "
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from guest import PROMPT, Guest, default_guest, qemu_microvm  # noqa: E402
+
 SEQ_MIB = 64
 RAND_OPS = 200
-
-
-class Guest:
-    def __init__(self, argv):
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.out = b""
-
-    def wait_for(self, marker, timeout, start_at):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            at = self.out.find(marker, start_at)
-            if at >= 0:
-                return at + len(marker)
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.1)
-            if ready:
-                chunk = os.read(self.proc.stdout.fileno(), 65536)
-                if not chunk:
-                    break
-                self.out += chunk
-        raise RuntimeError(f"{marker!r} did not appear; output: {self.out[-800:]!r}")
-
-    def timed(self, command, timeout=900):
-        """Runs a command in the guest and returns the seconds it took by the guest's clock."""
-        start_at = len(self.out)
-        # busybox's date has no %N: time the command with busybox time ("real 0m 16.52s" on stderr).
-        self.proc.stdin.write(f"time sh -c '{command}' 2>&1; echo BENCH-END\n".encode())
-        self.proc.stdin.flush()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            tail = self.out[start_at:]
-            m = re.search(rb"real\s+(\d+)m\s*([0-9.]+)s", tail)
-            if m and b"\nBENCH-END" in tail:
-                return int(m.group(1)) * 60 + float(m.group(2))
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.1)
-            if ready:
-                chunk = os.read(self.proc.stdout.fileno(), 65536)
-                if not chunk:
-                    break
-                self.out += chunk
-        raise RuntimeError(f"command did not finish: {command}; output: {self.out[-800:]!r}")
-
-    def close(self):
-        try:
-            self.proc.stdin.write(b"poweroff -f\n")
-            self.proc.stdin.flush()
-            self.proc.wait(timeout=60)
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def measure(argv):
@@ -89,7 +38,6 @@ def measure(argv):
 
 
 def main():
-    cache = os.environ.get("SHARPVIRT_CACHE", os.path.expanduser("~/.cache/sharpvirt"))
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=3)
@@ -97,21 +45,17 @@ def main():
     p.add_argument("--sharpvirt", default=os.path.join(root, "out", "bin", "sharpvirt"))
     p.add_argument("--qemu", default="qemu-system-x86_64")
     args = p.parse_args()
-    kernel = os.path.join(cache, "guest", "vmlinux-microvm")
-    initrd = os.path.join(cache, "guest", "initramfs.cpio")
+    kernel, initrd, cmdline = default_guest()
     work = tempfile.mkdtemp(prefix="sv-bench-disk-")
     image = os.path.join(work, "disk.img")
     with open(image, "wb") as f:
         f.truncate(256 << 20)
-    cmdline = "console=ttyS0 reboot=k panic=-1 noxsave clearcpuid=141,150,151,158,288,306,308"
     vmms = {
         "sharpvirt": ["taskset", "-c", args.cpu, args.sharpvirt, "run", "--kernel", kernel, "--initrd", initrd,
                       "--memory", "256M", "--disk", f"path={image}", "--on-reboot", "exit"],
-        "qemu": ["taskset", "-c", args.cpu, args.qemu, "-enable-kvm", "-M", "microvm,acpi=on", "-cpu", "qemu64,-cx16",
-                 "-m", "256M", "-smp", "1", "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
-                 "-no-reboot", "-kernel", kernel, "-initrd", initrd, "-append", cmdline,
-                 "-drive", f"id=d0,file={image},format=raw,if=none,cache=writeback,aio=threads",
-                 "-device", "virtio-blk-device,drive=d0"],
+        "qemu": qemu_microvm(args.qemu, args.cpu, kernel, initrd, cmdline) + [
+            "-drive", f"id=d0,file={image},format=raw,if=none,cache=writeback,aio=threads",
+            "-device", "virtio-blk-device,drive=d0"],
     }
     results = {n: [] for n in vmms}
     for i in range(args.runs):
