@@ -96,6 +96,17 @@ public static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "epoll_wait", SetLastError = true)]
     public static partial int epoll_wait(SafeHandle epfd, Events.EpollEvent* events, int maxEvents, int timeout);
 
+    /// <summary>preadv2(2).</summary>
+    [LibraryImport(Lib, EntryPoint = "preadv2", SetLastError = true)]
+    public static partial nint preadv2(SafeHandle fd, IoVec* iov, int iovcnt, long offset, int flags);
+
+    /// <summary>pwritev2(2).</summary>
+    [LibraryImport(Lib, EntryPoint = "pwritev2", SetLastError = true)]
+    public static partial nint pwritev2(SafeHandle fd, IoVec* iov, int iovcnt, long offset, int flags);
+
+    /// <summary>preadv2/pwritev2 flag: fail with EAGAIN rather than wait (a read served only from the page cache).</summary>
+    public const int RWF_NOWAIT = 0x08;
+
     /// <summary>fdatasync(2).</summary>
     [LibraryImport(Lib, EntryPoint = "fdatasync", SetLastError = true)]
     public static partial int fdatasync(SafeHandle fd);
@@ -180,6 +191,16 @@ public static unsafe partial class LibC
     public const int SC_NPROCESSORS_ONLN = 84;
     /// <summary>tcsetattr action: apply now.</summary>
     public const int TCSANOW = 0;
+}
+
+/// <summary>struct iovec: one host memory range of a vectored read or write.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct IoVec
+{
+    /// <summary>iov_base.</summary>
+    public nint Base;
+    /// <summary>iov_len.</summary>
+    public nuint Length;
 }
 
 /// <summary>struct pollfd.</summary>

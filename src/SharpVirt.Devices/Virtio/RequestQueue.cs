@@ -15,19 +15,26 @@ public sealed class RequestQueue
 {
     private readonly IVirtioInterrupt _interrupt;
     private readonly IQueueServer _server;
+    private readonly Action? _rearm;
     private readonly Lock _used = new();
     private volatile bool _faulted;
     private bool _throttled;
     private bool _addedSinceSignal;
 
     /// <summary>Serves <paramref name="queue"/>, queue number <paramref name="index"/> of its device.</summary>
-    public RequestQueue(Virtqueue queue, int index, IVirtioInterrupt interrupt, IQueueServer server)
+    /// <param name="queue">The virtqueue.</param>
+    /// <param name="index">Its number in the device.</param>
+    /// <param name="interrupt">How to signal the driver.</param>
+    /// <param name="server">What to do with each chain.</param>
+    /// <param name="rearm">Called when a drain stopped with work left, to come back to it after the loop's other events.</param>
+    public RequestQueue(Virtqueue queue, int index, IVirtioInterrupt interrupt, IQueueServer server, Action? rearm = null)
     {
         ArgumentNullException.ThrowIfNull(queue);
         Queue = queue;
         Index = index;
         _interrupt = interrupt;
         _server = server;
+        _rearm = rearm;
     }
 
     /// <summary>The virtqueue.</summary>
@@ -42,7 +49,11 @@ public sealed class RequestQueue
     /// <summary>Whether the server asked to pause (a rate limit); <see cref="Resume"/> continues.</summary>
     public bool Throttled => _throttled;
 
-    /// <summary>Serves everything available, then signals the driver if it asked for it.</summary>
+    /// <summary>
+    /// Serves what is available, then signals the driver if it asked for it. After one ring's worth of chains with more
+    /// waiting (a driver that keeps the queue full) it stops and re-arms, so the loop comes back after its other events
+    /// and one busy queue cannot starve the rest of its device.
+    /// </summary>
     public void Drain()
     {
         if (_faulted || _throttled)
@@ -50,6 +61,8 @@ public sealed class RequestQueue
             return;
         }
 
+        var budget = (int)Queue.Size;
+        var more = false;
         try
         {
             Queue.DisableNotification();
@@ -57,9 +70,14 @@ public sealed class RequestQueue
             {
                 while (ServeOne())
                 {
+                    if (--budget == 0)
+                    {
+                        more = true;
+                        break;
+                    }
                 }
             }
-            while (!_faulted && !_throttled && Queue.EnableNotification());
+            while (!more && !_faulted && !_throttled && Queue.EnableNotification());
         }
 #pragma warning disable CA1031 // A bug or an unexpected host failure must not end the VMM: the queue stops instead.
         catch (Exception)
@@ -70,6 +88,10 @@ public sealed class RequestQueue
         }
 
         SignalIfNeeded();
+        if (more && !_faulted)
+        {
+            _rearm?.Invoke();
+        }
     }
 
     /// <summary>

@@ -188,10 +188,14 @@ public abstract class VirtioDevice : IVirtioDevice, IDisposable
         });
     }
 
-    /// <summary>Builds queue <paramref name="index"/> as a <see cref="RequestQueue"/> drained on every notification.</summary>
+    /// <summary>
+    /// Builds queue <paramref name="index"/> as a <see cref="RequestQueue"/> drained on every notification; a drain that
+    /// stopped with work left re-signals the queue's event, so the loop returns to it after its other events.
+    /// </summary>
     protected RequestQueue WatchRequests(VirtioActivation activation, DeviceEventLoop loop, int index, IQueueServer server)
     {
-        var queue = new RequestQueue(CreateQueue(activation, index), index, activation!.Interrupt, server);
+        ArgumentNullException.ThrowIfNull(activation);
+        var queue = new RequestQueue(CreateQueue(activation, index), index, activation.Interrupt, server, _queueEvents[index].Signal);
         WatchQueue(loop, index, queue.Drain);
         return queue;
     }

@@ -79,23 +79,38 @@ internal sealed class BlockImage : IDisposable
         return sectors <= capacitySectors - sector;
     }
 
-    /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes at <paramref name="offset"/>; a short file is an I/O error.</summary>
-    internal void ReadExactly(Span<byte> buffer, long offset)
+    internal void Write(ReadOnlySpan<byte> buffer, long offset) => RandomAccess.Write(_handle, buffer, offset);
+
+    /// <summary>
+    /// Reads into host ranges (guest memory) at <paramref name="offset"/>; returns the bytes read, or -1 when
+    /// <paramref name="noWait"/> is set and the data is not all in the page cache (RWF_NOWAIT: nothing blocks).
+    /// </summary>
+    internal unsafe long ReadVector(ReadOnlySpan<IoVec> ranges, long offset, bool noWait)
     {
-        while (!buffer.IsEmpty)
+        fixed (IoVec* iov = ranges)
         {
-            var read = RandomAccess.Read(_handle, buffer, offset);
-            if (read <= 0)
+            var n = LibC.preadv2(_handle, iov, ranges.Length, offset, noWait ? LibC.RWF_NOWAIT : 0);
+            if (n >= 0)
             {
-                throw new IOException($"Disk image '{Path}': unexpected end of file at byte {offset}");
+                return n;
             }
 
-            buffer = buffer[read..];
-            offset = checked(offset + read);
+            var errno = Errno.Last;
+            return noWait && errno is Errno.EAGAIN or Errno.EOPNOTSUPP
+                ? -1
+                : throw new IOException($"Disk image '{Path}': preadv2 at byte {offset}: {Errno.Describe(errno)}");
         }
     }
 
-    internal void Write(ReadOnlySpan<byte> buffer, long offset) => RandomAccess.Write(_handle, buffer, offset);
+    /// <summary>Writes host ranges (guest memory) at <paramref name="offset"/>; returns the bytes written.</summary>
+    internal unsafe long WriteVector(ReadOnlySpan<IoVec> ranges, long offset)
+    {
+        fixed (IoVec* iov = ranges)
+        {
+            var n = LibC.pwritev2(_handle, iov, ranges.Length, offset, 0);
+            return n >= 0 ? n : throw new IOException($"Disk image '{Path}': pwritev2 at byte {offset}: {Errno.Describe(Errno.Last)}");
+        }
+    }
 
     /// <summary>
     /// Makes [<paramref name="offset"/>, +<paramref name="length"/>) read as zeros. With <paramref name="deallocate"/> the

@@ -1,17 +1,22 @@
 using SharpVirt.Devices.Virtio.Queue;
+using SharpVirt.Interop;
 using SharpVirt.Memory;
 
 namespace SharpVirt.Devices.Virtio.Block;
 
 /// <summary>
-/// Does the image I/O of one parsed request and writes its status byte; runs on an I/O thread with that thread's own
-/// bounce buffer, so several requests proceed at once. Host memory use is bounded by the buffer: larger requests are
-/// moved in chunks. Thread-safe: the image is accessed with positioned reads and writes, the counters atomically.
+/// Does the image I/O of one parsed request and writes its status byte; runs on an I/O thread (or, for a read the page
+/// cache serves whole, on the loop thread), so several requests proceed at once. Data moves straight between the image
+/// and the guest's buffers; the per-thread scratch buffer only backs zeroing where a file system cannot punch holes.
+/// Thread-safe: the image is accessed with positioned reads and writes, the counters atomically.
 /// </summary>
 internal sealed class BlockIo(BlockImage image, byte[] serial, BlockMetrics metrics)
 {
-    /// <summary>Size of each I/O thread's bounce buffer between guest memory and the image.</summary>
+    /// <summary>Size of each I/O thread's scratch buffer.</summary>
     internal const int ChunkBytes = 128 * 1024;
+
+    /// <summary>Guest buffers per preadv2/pwritev2 call (a Linux request has at most seg_max of them anyway).</summary>
+    private const int RangesPerCall = 64;
 
     /// <summary>Serves <paramref name="request"/> and returns the used length (bytes written to the guest).</summary>
     internal uint Execute(GuestMemory memory, DescriptorChain chain, BlockRequest request, byte[] buffer)
@@ -25,9 +30,9 @@ internal sealed class BlockIo(BlockImage image, byte[] serial, BlockMetrics metr
                 Count(request.Error);
                 return Complete(memory, chain, request, request.Status, 0);
             case BlockOperation.Read:
-                return Read(memory, chain, request, buffer);
+                return Read(memory, chain, request);
             case BlockOperation.Write:
-                return Write(memory, chain, request, buffer);
+                return Write(memory, chain, request);
             case BlockOperation.Flush:
                 return Flush(memory, chain, request);
             case BlockOperation.GetId:
@@ -37,51 +42,51 @@ internal sealed class BlockIo(BlockImage image, byte[] serial, BlockMetrics metr
         }
     }
 
-    private uint Read(GuestMemory memory, DescriptorChain chain, BlockRequest request, byte[] buffer)
+    /// <summary>
+    /// Tries a read from the page cache alone (RWF_NOWAIT), on the loop thread: true, with the used length, when every
+    /// byte was there; false (nothing counted, nothing answered) when the request must go to an I/O thread.
+    /// </summary>
+    internal bool TryReadCached(GuestMemory memory, DescriptorChain chain, BlockRequest request, out uint used)
     {
-        var position = checked((long)(request.Sector * BlockImage.SectorSize));
-        var done = 0;
+        used = 0;
         try
         {
-            while (done < request.DataLength)
+            if (!Transfer(memory, chain, request, noWait: true))
             {
-                var count = (int)Math.Min((uint)buffer.Length, request.DataLength - (uint)done);
-                var chunk = buffer.AsSpan(0, count);
-                image.ReadExactly(chunk, checked(position + done));
-                chain.CopyTo(memory, chunk, done);
-                done += count;
+                return false;
             }
         }
         catch (IOException)
         {
+            return false; // the I/O thread tries again, and reports what fails there
+        }
+
+        metrics.AddRead(request.DataLength);
+        used = Complete(memory, chain, request, BlockRequestType.StatusOk, request.DataLength);
+        return true;
+    }
+
+    private uint Read(GuestMemory memory, DescriptorChain chain, BlockRequest request)
+    {
+        try
+        {
+            Transfer(memory, chain, request, noWait: false);
+        }
+        catch (IOException)
+        {
             metrics.Errors.Increment();
-            return Complete(memory, chain, request, BlockRequestType.StatusIoError, (uint)done);
+            return Complete(memory, chain, request, BlockRequestType.StatusIoError, 0);
         }
 
         metrics.AddRead(request.DataLength);
         return Complete(memory, chain, request, BlockRequestType.StatusOk, request.DataLength);
     }
 
-    private uint Write(GuestMemory memory, DescriptorChain chain, BlockRequest request, byte[] buffer)
+    private uint Write(GuestMemory memory, DescriptorChain chain, BlockRequest request)
     {
-        var position = checked((long)(request.Sector * BlockImage.SectorSize));
-        var done = 0L;
         try
         {
-            while (done < request.DataLength)
-            {
-                var count = (int)Math.Min(buffer.Length, request.DataLength - done);
-                var chunk = buffer.AsSpan(0, count);
-                // Copy guest data first: the guest may keep changing it, but what reaches the file is this snapshot.
-                var copied = chain.CopyFrom(memory, chunk, checked(BlockRequestType.HeaderSize + (int)done));
-                if (copied != count)
-                {
-                    throw new IOException("the readable part of the chain ended early");
-                }
-
-                image.Write(chunk, checked(position + done));
-                done += count;
-            }
+            Transfer(memory, chain, request, noWait: false);
         }
         catch (IOException)
         {
@@ -91,6 +96,44 @@ internal sealed class BlockIo(BlockImage image, byte[] serial, BlockMetrics metr
 
         metrics.AddWrite(request.DataLength);
         return Complete(memory, chain, request, BlockRequestType.StatusOk, 0);
+    }
+
+    /// <summary>
+    /// Moves a read's or write's data straight between the image and the guest's buffers (preadv2/pwritev2 on the host
+    /// ranges behind the chain, no copy), <see cref="RangesPerCall"/> buffers per call. With <paramref name="noWait"/>
+    /// a read that the page cache cannot serve whole returns false at once.
+    /// </summary>
+    private bool Transfer(GuestMemory memory, DescriptorChain chain, BlockRequest request, bool noWait)
+    {
+        var write = request.Operation == BlockOperation.Write;
+        var position = checked((long)(request.Sector * BlockImage.SectorSize));
+        var skip = write ? (ulong)BlockRequestType.HeaderSize : 0;
+        Span<IoVec> ranges = stackalloc IoVec[RangesPerCall];
+        var done = 0UL;
+        while (done < request.DataLength)
+        {
+            var (count, bytes) = chain.GetHostRanges(memory, writable: !write, skip + done, request.DataLength - done, ranges);
+            if (count == 0)
+            {
+                throw new IOException("the chain ended before the request's data");
+            }
+
+            var at = checked(position + (long)done);
+            var n = write ? image.WriteVector(ranges[..count], at) : image.ReadVector(ranges[..count], at, noWait);
+            if (n < 0 || (noWait && (ulong)n < bytes))
+            {
+                return false;
+            }
+
+            if (n == 0)
+            {
+                throw new IOException($"Disk image '{image.Path}': unexpected end of file at byte {at}");
+            }
+
+            done += (ulong)n;
+        }
+
+        return true;
     }
 
     private uint Flush(GuestMemory memory, DescriptorChain chain, BlockRequest request)

@@ -7,8 +7,9 @@ namespace SharpVirt.Devices.Virtio.Block;
 
 /// <summary>
 /// The loop-thread side of one block device activation: parses each request, applies the rate limit, answers what
-/// needs no I/O at once and hands the rest to the <see cref="BlockIoPool"/>, whose threads return each finished request
-/// to the used ring themselves (<see cref="RequestQueue.CompleteAndSignal"/>): one thread hand-off per request.
+/// needs no I/O at once, serves reads the page cache holds (RWF_NOWAIT: they cannot block the loop), and hands the
+/// rest to the <see cref="BlockIoPool"/>, whose threads return each finished request to the used ring themselves
+/// (<see cref="RequestQueue.CompleteAndSignal"/>): at most one thread hand-off per request.
 /// </summary>
 internal sealed class BlockQueueServer : IQueueServer, IDisposable
 {
@@ -60,6 +61,11 @@ internal sealed class BlockQueueServer : IQueueServer, IDisposable
             _metrics.Throttles.Increment();
             _loop.Schedule(_limiter.TimeUntil(request.Bytes), queue.Resume);
             return ServeResult.Throttled;
+        }
+
+        if (request.Operation == BlockOperation.Read && _io.TryReadCached(_memory, chain, request, out var used))
+        {
+            return ServeResult.Done(used); // served from the page cache without blocking: no thread hand-off
         }
 
         _pool.Submit(buffer => queue.CompleteAndSignal(chain.Head, _io.Execute(_memory, chain, request, buffer)));

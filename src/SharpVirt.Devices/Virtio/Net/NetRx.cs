@@ -60,7 +60,9 @@ internal sealed class NetRx
             return;
         }
 
-        while (true)
+        // One ring's worth of frames per call: the tap stays readable (epoll is level-triggered), so the loop comes back
+        // after the device's other events instead of serving a flood forever.
+        for (var budget = (int)_queue.Size; budget > 0; budget--)
         {
             if (_pending < 0)
             {

@@ -1,3 +1,4 @@
+using SharpVirt.Interop;
 using SharpVirt.Memory;
 
 namespace SharpVirt.Devices.Virtio.Queue;
@@ -29,6 +30,45 @@ public sealed class DescriptorChain
 
     /// <summary>Total bytes of the device-writable buffers.</summary>
     public uint WritableLength { get; }
+
+    /// <summary>
+    /// Describes, for a vectored read or write straight to or from guest memory, the host ranges behind the chain's
+    /// device-writable (or device-readable) part from <paramref name="skip"/> bytes in, covering at most
+    /// <paramref name="length"/> bytes and filling at most <paramref name="into"/>.Length entries. Returns how many entries
+    /// were filled and how many bytes they cover (less than asked when the part ends or the entries run out). Every range
+    /// was checked at pop time to lie in one guest memory region; the host addresses are valid while the memory is.
+    /// </summary>
+    public (int Count, ulong Bytes) GetHostRanges(GuestMemory memory, bool writable, ulong skip, ulong length, Span<IoVec> into)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        var count = 0;
+        var bytes = 0UL;
+        foreach (var d in _descriptors)
+        {
+            if (count == into.Length || bytes == length)
+            {
+                break;
+            }
+
+            if (d.DeviceWritable != writable)
+            {
+                continue;
+            }
+
+            if (skip >= d.Length)
+            {
+                skip -= d.Length;
+                continue;
+            }
+
+            var take = Math.Min(d.Length - skip, length - bytes);
+            into[count++] = new IoVec { Base = memory.GetHostAddress(d.Address + skip, take), Length = (nuint)take };
+            bytes += take;
+            skip = 0;
+        }
+
+        return (count, bytes);
+    }
 
     /// <summary>
     /// Copies device-readable bytes, starting <paramref name="offset"/> bytes into the readable part, into
