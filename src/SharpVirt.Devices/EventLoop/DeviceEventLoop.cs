@@ -39,28 +39,36 @@ public sealed class DeviceEventLoop : IDisposable
     /// <summary>Whether the caller runs on the loop thread.</summary>
     public bool IsLoopThread => Thread.CurrentThread == _thread;
 
-    /// <summary>Calls <paramref name="handler"/> with the ready events whenever <paramref name="fd"/> has one of <paramref name="events"/>.</summary>
+    /// <summary>
+    /// Calls <paramref name="handler"/> with the ready events whenever <paramref name="fd"/> has one of
+    /// <paramref name="events"/>. With no events the handler is kept but the descriptor is not watched at all (see
+    /// <see cref="Modify"/>).
+    /// </summary>
     public void Add(SafeHandle fd, uint events, Action<uint> handler)
     {
-        var token = _nextToken++;
-        _handlers[token] = new Registration(fd, handler);
-        _epoll.Add(fd, events, token);
+        var registration = new Registration(_nextToken++, fd, handler);
+        _handlers[registration.Token] = registration;
+        Watch(registration, events);
     }
 
-    /// <summary>Changes the events watched for <paramref name="fd"/> (on the loop thread, or before <see cref="Start"/>).</summary>
+    /// <summary>
+    /// Changes the events watched for <paramref name="fd"/> (on the loop thread, or before <see cref="Start"/>). Zero
+    /// events take the descriptor out of epoll altogether: level-triggered epoll reports a hang-up or an error whatever
+    /// the interest, so a muted socket whose peer closed would otherwise wake the loop forever.
+    /// </summary>
     public void Modify(SafeHandle fd, uint events)
     {
-        foreach (var (token, registration) in _handlers)
+        foreach (var registration in _handlers.Values)
         {
             if (registration.Fd == fd)
             {
-                _epoll.Modify(fd, events, token);
+                Watch(registration, events);
                 return;
             }
         }
     }
 
-    /// <summary>Stops watching <paramref name="fd"/> (on the loop thread, or before <see cref="Start"/>).</summary>
+    /// <summary>Stops watching <paramref name="fd"/> and forgets its handler (on the loop thread, or before <see cref="Start"/>).</summary>
     public void Remove(SafeHandle fd)
     {
         foreach (var (token, registration) in _handlers)
@@ -68,9 +76,36 @@ public sealed class DeviceEventLoop : IDisposable
             if (registration.Fd == fd)
             {
                 _handlers.Remove(token);
-                _epoll.Remove(fd);
+                Watch(registration, 0);
                 return;
             }
+        }
+    }
+
+    private void Watch(Registration registration, uint events)
+    {
+        if (events == 0)
+        {
+            if (registration.Watched)
+            {
+                registration.Watched = false;
+                if (!registration.Fd.IsClosed)
+                {
+                    _epoll.Remove(registration.Fd);
+                }
+            }
+
+            return;
+        }
+
+        if (registration.Watched)
+        {
+            _epoll.Modify(registration.Fd, events, registration.Token);
+        }
+        else
+        {
+            _epoll.Add(registration.Fd, events, registration.Token);
+            registration.Watched = true;
         }
     }
 
@@ -206,5 +241,15 @@ public sealed class DeviceEventLoop : IDisposable
         _wake.Dispose();
     }
 
-    private sealed record Registration(SafeHandle Fd, Action<uint> Handler);
+    private sealed class Registration(ulong token, SafeHandle fd, Action<uint> handler)
+    {
+        public ulong Token { get; } = token;
+
+        public SafeHandle Fd { get; } = fd;
+
+        public Action<uint> Handler { get; } = handler;
+
+        /// <summary>Whether the descriptor is in the epoll set now.</summary>
+        public bool Watched { get; set; }
+    }
 }

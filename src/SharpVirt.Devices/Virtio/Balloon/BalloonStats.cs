@@ -39,6 +39,7 @@ internal sealed class BalloonStats
     private readonly byte[] _entries = new byte[MaxEntries * EntrySize];
     private ushort? _held;
     private bool _broken;
+    private bool _requestScheduled;
 
     internal BalloonStats(VirtioActivation activation, Virtqueue queue, int index, BalloonMetrics metrics, DeviceEventLoop loop,
         TimeSpan interval, Action<BalloonStatistics> publish)
@@ -59,9 +60,8 @@ internal sealed class BalloonStats
         // Re-enabling notifications publishes avail_event: with EVENT_IDX the driver kicks the next post only then.
         do
         {
-            while (_queue.TryPopValid(out var chain, out var rejected, out var lost))
+            while (TryPop(out var chain))
             {
-                _metrics.Errors.Add(rejected + lost);
                 if (_held is { } previous)
                 {
                     // The driver keeps only one buffer out; a second one means the first is stale: hand it back.
@@ -71,7 +71,12 @@ internal sealed class BalloonStats
 
                 Parse(chain);
                 _held = chain.Head;
-                _loop.Schedule(_interval, Request);
+                if (!_requestScheduled)
+                {
+                    // One timer at a time, however often the driver posts.
+                    _requestScheduled = true;
+                    _loop.Schedule(_interval, Request);
+                }
             }
         }
         while (_queue.EnableNotification());
@@ -83,8 +88,22 @@ internal sealed class BalloonStats
         }
     }
 
+    /// <summary>Pops the next valid chain; malformed ones are handed back empty, and the driver told about them.</summary>
+    private bool TryPop([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DescriptorChain? chain)
+    {
+        var popped = _queue.TryPopValid(out chain, out var rejected, out var lost);
+        _metrics.Errors.Add(rejected + lost);
+        if (rejected > 0 && _queue.NeedsNotification())
+        {
+            _interrupt.SignalUsedBuffer(_index);
+        }
+
+        return popped;
+    }
+
     private void Request()
     {
+        _requestScheduled = false;
         if (_held is not { } head)
         {
             return;

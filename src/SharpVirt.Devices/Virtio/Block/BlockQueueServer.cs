@@ -25,6 +25,8 @@ internal sealed class BlockQueueServer : IQueueServer, IDisposable
     private readonly bool _discard;
     private readonly BlockIoPool _pool;
     private RequestQueue? _queue;
+    private int _inFlight;
+    private int _full; // 1 while the queue waits for a slot; Interlocked on both sides (a store then a load: fenced)
 
     internal BlockQueueServer(BlockIo io, BlockImage image, GuestMemory memory, BlockMetrics metrics, RateLimiter? limiter,
         DeviceEventLoop loop, bool discard)
@@ -36,7 +38,7 @@ internal sealed class BlockQueueServer : IQueueServer, IDisposable
         _limiter = limiter;
         _loop = loop;
         _discard = discard;
-        _pool = new BlockIoPool(IoThreads, "virtio-blk");
+        _pool = new BlockIoPool(IoThreads, "virtio-blk", metrics.Errors.Increment);
     }
 
     /// <summary>The queue this server feeds (set once, right after it is built).</summary>
@@ -68,7 +70,34 @@ internal sealed class BlockQueueServer : IQueueServer, IDisposable
             return ServeResult.Done(used); // served from the page cache without blocking: no thread hand-off
         }
 
-        _pool.Submit(buffer => queue.CompleteAndSignal(chain.Head, _io.Execute(_memory, chain, request, buffer)));
+        // At most a queue's worth in flight: a guest that republishes heads still in flight cannot queue work without bound.
+        if (Volatile.Read(ref _inFlight) >= queue.Queue.Size)
+        {
+            // Raise the flag, then look again: a completion that came in between would otherwise resume no one.
+            Interlocked.Exchange(ref _full, 1);
+            if (Volatile.Read(ref _inFlight) >= queue.Queue.Size)
+            {
+                return ServeResult.Throttled; // resumed by the completion that frees a slot
+            }
+
+            Interlocked.Exchange(ref _full, 0);
+        }
+
+        Interlocked.Increment(ref _inFlight);
+        _pool.Submit(buffer =>
+        {
+            try
+            {
+                queue.CompleteAndSignal(chain.Head, _io.Execute(_memory, chain, request, buffer));
+            }
+            finally
+            {
+                if (Interlocked.Decrement(ref _inFlight) < queue.Queue.Size && Interlocked.Exchange(ref _full, 0) == 1)
+                {
+                    _loop.Post(queue.Resume);
+                }
+            }
+        });
         return ServeResult.Pending;
     }
 

@@ -71,14 +71,15 @@ internal sealed class ConsoleRx
             }
 
             var written = chain!.CopyTo(_memory, _chunk.AsSpan(_start, _end - _start), 0);
-            _queue.AddUsed(chain.Head, (uint)written);
-            added = true;
-            _start += written;
             _metrics.RxBytes.Add(written);
             if (written == 0)
             {
                 _metrics.Errors.Increment(); // a chain with no writable byte
             }
+
+            _queue.AddUsed(chain.Head, (uint)written);
+            added = true;
+            _start += written;
         }
 
         if (added && _queue.NeedsNotification())

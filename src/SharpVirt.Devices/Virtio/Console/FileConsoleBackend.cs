@@ -2,7 +2,10 @@ using SharpVirt.Devices.EventLoop;
 
 namespace SharpVirt.Devices.Virtio.Console;
 
-/// <summary>A console whose output is appended to a file (and flushed per write, so <c>tail -f</c> follows it); no input.</summary>
+/// <summary>
+/// A console whose output is appended to a file (and flushed per write, so <c>tail -f</c> follows it); no input. Output
+/// the file system refuses (a full disk) is dropped rather than holding the guest back.
+/// </summary>
 public sealed class FileConsoleBackend(string path) : IConsoleBackend
 {
     private readonly FileStream _file = new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
@@ -23,8 +26,16 @@ public sealed class FileConsoleBackend(string path) : IConsoleBackend
     /// <inheritdoc />
     public int Write(ReadOnlySpan<byte> data)
     {
-        _file.Write(data);
-        _file.Flush();
+        try
+        {
+            _file.Write(data);
+            _file.Flush();
+        }
+        catch (IOException)
+        {
+            // A full disk must not freeze the guest's hvc0: what cannot be written is dropped.
+        }
+
         return data.Length;
     }
 

@@ -59,6 +59,7 @@ public sealed class UnixSocketConsoleBackend : IConsoleBackend
         _onInput = onInput;
         _onWritable = onWritable;
         _waitingToWrite = false;
+        _inputPaused = false; // a new activation: its receive side starts unpaused
         loop.Add(_listener.SafeHandle, Epoll.In, _ => Accept());
         if (_client is not null)
         {
@@ -135,7 +136,7 @@ public sealed class UnixSocketConsoleBackend : IConsoleBackend
 
         if (_client is not null)
         {
-            accepted.Send(Busy);
+            accepted.Send(Busy, SocketFlags.None, out _); // a client that already left gets nothing
             accepted.Dispose();
             return;
         }

@@ -62,7 +62,8 @@ internal sealed class NetRx
 
         // One ring's worth of frames per call: the tap stays readable (epoll is level-triggered), so the loop comes back
         // after the device's other events instead of serving a flood forever.
-        for (var budget = (int)_queue.Size; budget > 0; budget--)
+        var budget = (int)_queue.Size;
+        for (; budget > 0; budget--)
         {
             if (_pending < 0)
             {
@@ -81,7 +82,7 @@ internal sealed class NetRx
             }
 
             var payload = _pending - VirtioNet.HeaderSize;
-            if (_limiter is not null && !_limiter.TryConsume(payload))
+            if (_limiter is not null && _limiter.TimeUntil(payload) > TimeSpan.Zero)
             {
                 _metrics.RxThrottles.Increment();
                 _throttled = true;
@@ -93,7 +94,12 @@ internal sealed class NetRx
                 break;
             }
 
-            if (!TryDeliver())
+            if (TryDeliver())
+            {
+                // Tokens are taken only for a frame that went to the guest (a held one would be charged again).
+                _limiter?.TryConsume(payload);
+            }
+            else
             {
                 // No room: ask for a notification, and look once more in case buffers arrived meanwhile.
                 if (_broken || !_queue.EnableNotification())
@@ -110,6 +116,11 @@ internal sealed class NetRx
 
         _added = false;
         WatchBackend(_pending < 0 && !_throttled && !_broken);
+        if (budget == 0 && !_throttled && !_broken)
+        {
+            // Stopped with work possibly left (a frame held, or buffers the driver added without a kick): come back.
+            _loop.Post(Process);
+        }
     }
 
     /// <summary>
@@ -149,9 +160,10 @@ internal sealed class NetRx
             offset += count;
         }
 
+        // Counted before it is published: whoever sees the frame in the used ring sees it counted too.
+        _metrics.AddRx(_pending - VirtioNet.HeaderSize);
         _queue.PublishUsed();
         _added = true;
-        _metrics.AddRx(_pending - VirtioNet.HeaderSize);
         _pending = -1;
         _chains.Clear();
         _room = 0;

@@ -79,7 +79,7 @@ public sealed class VirtioVsock : VirtioDevice
 
         var muxer = new VsockMuxer(activation, CreateQueue(activation, 0), 0, loop, Metrics, GuestCid, UdsPath, _listener);
         WatchQueue(loop, 0, muxer.OnRxNotify);
-        WatchRequests(activation, loop, 1, muxer);
+        muxer.TxQueue = WatchRequests(activation, loop, 1, muxer);
         return muxer;
     }
 

@@ -39,8 +39,13 @@ internal sealed class VsockConnection(Socket socket, uint localPort, uint peerPo
     /// <summary>Bytes of the "CONNECT port\n" line read so far.</summary>
     internal List<byte> ConnectLine { get; } = [];
 
-    /// <summary>Guest bytes not yet written to the host socket (at most <see cref="BufferBytes"/>).</summary>
-    internal byte[] ToHost { get; } = new byte[BufferBytes];
+    /// <summary>
+    /// Guest bytes not yet written to the host socket (at most <see cref="BufferBytes"/>): allocated only once a host
+    /// program reads slower than the guest writes, so a thousand idle connections cost no buffers.
+    /// </summary>
+    internal byte[] ToHost => _toHost ??= new byte[BufferBytes];
+
+    private byte[]? _toHost;
 
     internal int ToHostStart { get; set; }
 

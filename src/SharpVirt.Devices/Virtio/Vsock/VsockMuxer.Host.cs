@@ -24,8 +24,23 @@ internal sealed partial class VsockMuxer
         {
             socket = _listener.Accept();
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+        {
+            return;
+        }
         catch (SocketException)
         {
+            // Out of descriptors (EMFILE) or similar: the listener stays readable, so rest it instead of spinning.
+            _metrics.ConnectionsRefused.Increment();
+            _loop.Modify(_listener.SafeHandle, 0);
+            _loop.Schedule(TimeSpan.FromMilliseconds(100), () => _loop.Modify(_listener.SafeHandle, Epoll.In));
+            return;
+        }
+
+        if (_connections.Count + _awaitingLine.Count >= MaxConnections)
+        {
+            _metrics.ConnectionsRefused.Increment();
+            socket.Dispose();
             return;
         }
 
@@ -154,15 +169,24 @@ internal sealed partial class VsockMuxer
     /// <summary>The guest connects to host port <c>DstPort</c>: connect to the program listening on uds_path_port.</summary>
     private void ConnectToHost(VsockHeader h)
     {
+        if (_connections.Count + _awaitingLine.Count >= MaxConnections)
+        {
+            _metrics.ConnectionsRefused.Increment();
+            ReplyRst(h);
+            return;
+        }
+
         // Non-blocking: a host listener whose backlog is full refuses at once instead of stalling the loop.
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
+        Socket? socket = null;
         try
         {
+            socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
             socket.Connect(new UnixDomainSocketEndPoint($"{_udsPath}_{h.DstPort.ToString(CultureInfo.InvariantCulture)}"));
         }
         catch (SocketException)
         {
-            socket.Dispose();
+            // Nobody listens there, its backlog is full, or this process is out of descriptors.
+            socket?.Dispose();
             _metrics.ConnectionsRefused.Increment();
             ReplyRst(h);
             return;

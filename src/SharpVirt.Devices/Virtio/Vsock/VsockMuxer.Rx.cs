@@ -16,9 +16,14 @@ internal sealed partial class VsockMuxer
     private readonly IVirtioInterrupt _interrupt;
     private readonly Queue<VsockHeader> _control = new();
     private readonly Queue<VsockConnection> _readable = new();
+    /// <summary>Replies waiting for receive buffers at most; the transmit queue pauses beyond (two rings' worth).</summary>
+    private int MaxControl => 2 * _rxQueue.Size;
+
     private DescriptorChain? _spare;
     private bool _rxStarved;
     private bool _rxBroken;
+    private bool _txPaused;
+    private bool _rxAdded;
 
     /// <summary>The guest posted receive buffers (or something else may now be sent): deliver what is waiting.</summary>
     internal void OnRxNotify()
@@ -37,7 +42,7 @@ internal sealed partial class VsockMuxer
 
     private void ProcessRx()
     {
-        var added = false;
+        _rxAdded = false;
         while (!_rxBroken && (_control.Count > 0 || _readable.Count > 0))
         {
             if (TakeChain() is not { } chain)
@@ -49,7 +54,6 @@ internal sealed partial class VsockMuxer
             if (_control.TryDequeue(out var control))
             {
                 Deliver(chain, control, 0);
-                added = true;
                 continue;
             }
 
@@ -73,7 +77,7 @@ internal sealed partial class VsockMuxer
                     _spare = null; // a receive buffer too small for a header: handed back empty
                     _metrics.Errors.Increment();
                     _rxQueue.AddUsed(chain.Head, 0);
-                    added = true;
+                    _rxAdded = true;
                     _readable.Enqueue(conn);
                 }
 
@@ -93,17 +97,23 @@ internal sealed partial class VsockMuxer
             }
 
             _spare = null;
+            _metrics.RxBytes.Add(n);
             Deliver(chain, Header(conn, VsockOp.Rw, (uint)n, 0), n);
             conn.SentCount += (uint)n;
             conn.ReportedForwardCount = conn.ForwardCount;
-            _metrics.RxBytes.Add(n);
-            added = true;
             _readable.Enqueue(conn); // more may wait; the others get their turn first
         }
 
-        if (added && _rxQueue.NeedsNotification())
+        if (_rxAdded && _rxQueue.NeedsNotification())
         {
             _interrupt.SignalUsedBuffer(_rxIndex);
+        }
+
+        if (_txPaused && _control.Count <= MaxControl / 2)
+        {
+            // Replies drained: the guest's packets are read again (posted, so this does not nest in a transmit drain).
+            _txPaused = false;
+            _loop.Post(() => TxQueue?.Resume());
         }
     }
 
@@ -120,6 +130,7 @@ internal sealed partial class VsockMuxer
         {
             var popped = _rxQueue.TryPopValid(out var chain, out var rejected, out var lost);
             _metrics.Errors.Add(rejected + lost);
+            _rxAdded |= rejected > 0;
             if (popped)
             {
                 return chain;
@@ -144,8 +155,9 @@ internal sealed partial class VsockMuxer
     {
         header.Write(_packet);
         var written = chain.CopyTo(_memory, _packet.AsSpan(0, VsockHeader.Size + payload), 0);
-        _rxQueue.AddUsed(chain.Head, (uint)written);
         _metrics.RxPackets.Increment();
+        _rxQueue.AddUsed(chain.Head, (uint)written);
+        _rxAdded = true;
     }
 
     /// <summary>No receive buffer: stop watching host input until the guest posts some.</summary>

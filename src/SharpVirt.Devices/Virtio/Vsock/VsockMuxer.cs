@@ -15,6 +15,9 @@ internal sealed partial class VsockMuxer : IQueueServer, IDisposable
     /// <summary>The largest payload of one packet either way (VIRTIO_VSOCK_MAX_PKT_BUF_SIZE).</summary>
     internal const int MaxPayload = 64 * 1024;
 
+    /// <summary>Connections one device keeps at most (as Firecracker); more are refused.</summary>
+    internal const int MaxConnections = 1023;
+
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(2);
 
     private readonly DeviceEventLoop _loop;
@@ -43,9 +46,19 @@ internal sealed partial class VsockMuxer : IQueueServer, IDisposable
     /// <summary>The established and half-open connections (for tests and metrics).</summary>
     internal int ConnectionCount => _connections.Count;
 
+    /// <summary>The transmit queue this muxer serves (set once, right after it is built): paused while replies pile up.</summary>
+    internal RequestQueue? TxQueue { get; set; }
+
     /// <inheritdoc />
     public ServeResult Serve(DescriptorChain chain)
     {
+        if (_control.Count >= MaxControl)
+        {
+            // The guest sends faster than it takes the replies: stop reading its packets until the replies drain.
+            _txPaused = true;
+            return ServeResult.Throttled;
+        }
+
         _metrics.TxPackets.Increment();
         if (chain.ReadableLength < VsockHeader.Size)
         {
@@ -89,8 +102,10 @@ internal sealed partial class VsockMuxer : IQueueServer, IDisposable
         _connections.TryGetValue((h.DstPort, h.SrcPort), out var conn);
         if (conn is not null)
         {
+            // Every packet carries the guest's credit; more of it may let host data flow again.
             conn.PeerBufAlloc = h.BufAlloc;
             conn.PeerForwardCount = h.FwdCnt;
+            ResumeInput(conn);
         }
 
         switch (h.Op)
@@ -136,7 +151,10 @@ internal sealed partial class VsockMuxer : IQueueServer, IDisposable
         }
     }
 
-    /// <summary>Guest data for the host socket; beyond the credit the device advertised, the connection is reset.</summary>
+    /// <summary>
+    /// Guest data for the host socket: written straight through when the socket takes it, the rest buffered; beyond the
+    /// credit the device advertised, the connection is reset.
+    /// </summary>
     private void Receive(VsockConnection conn, DescriptorChain chain, uint length)
     {
         if (length > VsockConnection.BufferBytes - conn.PendingToHost)
@@ -146,16 +164,32 @@ internal sealed partial class VsockMuxer : IQueueServer, IDisposable
             return;
         }
 
-        if (conn.ToHostEnd + (int)length > VsockConnection.BufferBytes)
+        var data = _packet.AsSpan(VsockHeader.Size, (int)length);
+        chain.CopyFrom(_memory, data, VsockHeader.Size);
+        _metrics.TxBytes.Add(length);
+        if (conn.PendingToHost == 0)
+        {
+            var sent = conn.Socket.Send(data, SocketFlags.None, out var error);
+            if (error is not (SocketError.Success or SocketError.WouldBlock))
+            {
+                Reset(conn); // the host program went away
+                return;
+            }
+
+            sent = Math.Max(sent, 0);
+            conn.ForwardCount += (uint)sent;
+            data = data[sent..];
+        }
+
+        if (conn.ToHostEnd + data.Length > VsockConnection.BufferBytes)
         {
             conn.ToHost.AsSpan(conn.ToHostStart, conn.PendingToHost).CopyTo(conn.ToHost);
             conn.ToHostEnd = conn.PendingToHost;
             conn.ToHostStart = 0;
         }
 
-        chain.CopyFrom(_memory, conn.ToHost.AsSpan(conn.ToHostEnd, (int)length), VsockHeader.Size);
-        conn.ToHostEnd += (int)length;
-        _metrics.TxBytes.Add(length);
+        data.CopyTo(conn.ToHost.AsSpan(conn.ToHostEnd));
+        conn.ToHostEnd += data.Length;
         FlushToHost(conn);
     }
 

@@ -102,4 +102,32 @@ public sealed class VirtioVsockHostileTests : IDisposable
         Assert.Equal(Rst, _rig.Receive().Op); // and the guest is told to forget the request
         Assert.Equal(2, _rig.Device.Metrics.ConnectionsRefused.Value);
     }
+
+    [Fact]
+    public void A_guest_that_sends_faster_than_it_takes_the_replies_is_paused_not_buffered_without_bound()
+    {
+        // No receive buffers: every packet for no connection needs a reset the guest cannot take yet. After two rings'
+        // worth of waiting replies (the rig's rx ring has 16 entries) the device stops reading transmit packets.
+        for (var i = 0; i < 40; i++)
+        {
+            if (_rig.Tx.UsedIdx < i - 1)
+            {
+                break; // the device stopped taking packets
+            }
+
+            _rig.Send(Rw, 40000 + (uint)i, 1234, "x"u8.ToArray());
+            Thread.Sleep(5);
+        }
+
+        Assert.True(RngTestRig.WaitFor(() => _rig.Tx.UsedIdx == 32));
+        Thread.Sleep(200);
+        Assert.Equal(32, _rig.Tx.UsedIdx); // paused: nothing more read while the replies wait
+
+        _rig.PostRx(16);
+        Assert.True(RngTestRig.WaitFor(() => _rig.Tx.UsedIdx > 32), "transmit did not resume after the replies drained");
+        for (var i = 0; i < 16; i++)
+        {
+            Assert.Equal(Rst, _rig.Receive().Op);
+        }
+    }
 }
