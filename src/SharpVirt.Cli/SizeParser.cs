@@ -9,16 +9,8 @@ public static class SizeParser
     public static long? ParseBytes(string text, out string? error)
     {
         error = null;
-        var t = text.Trim();
-        var split = t.Length;
-        while (split > 0 && !char.IsAsciiDigit(t[split - 1]))
-        {
-            split--;
-        }
-
-        var unit = t[split..].Trim().ToUpperInvariant().Replace("IB", "").Replace("B", "");
-        int? shift = unit switch { "" => 0, "K" => 10, "M" => 20, "G" => 30, "T" => 40, _ => null };
-        if (split == 0 || shift is null || !long.TryParse(t[..split], NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        int? shift = Split(text, out var number, out var unit) ? unit switch { "" => 0, "K" => 10, "M" => 20, "G" => 30, "T" => 40, _ => null } : null;
+        if (shift is null)
         {
             error = $"'{text}' is not a byte count (examples: 4096, 512K, 10M, 1G)";
             return null;
@@ -33,10 +25,9 @@ public static class SizeParser
         return number << shift.Value;
     }
 
-    /// <summary>The size in MiB, or null with <paramref name="error"/> set.</summary>
-    public static long? ParseMib(string text, out string? error)
+    /// <summary>Splits "512MiB" into 512 and "M" (the unit upper-cased, "iB"/"B" dropped); false when there is no number.</summary>
+    private static bool Split(string text, out long number, out string unit)
     {
-        error = null;
         var t = text.Trim();
         var split = t.Length;
         while (split > 0 && !char.IsAsciiDigit(t[split - 1]))
@@ -44,8 +35,15 @@ public static class SizeParser
             split--;
         }
 
-        var unit = t[split..].Trim().ToUpperInvariant().Replace("IB", "").Replace("B", "");
-        if (split == 0 || !long.TryParse(t[..split], NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        unit = t[split..].Trim().ToUpperInvariant().Replace("IB", "").Replace("B", "");
+        return long.TryParse(t[..split], NumberStyles.None, CultureInfo.InvariantCulture, out number) && split > 0;
+    }
+
+    /// <summary>The size in MiB, or null with <paramref name="error"/> set.</summary>
+    public static long? ParseMib(string text, out string? error)
+    {
+        error = null;
+        if (!Split(text, out var number, out var unit))
         {
             error = $"'{text}' is not a size (examples: 512M, 2G)";
             return null;

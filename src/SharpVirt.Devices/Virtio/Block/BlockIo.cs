@@ -29,10 +29,8 @@ internal sealed class BlockIo(BlockImage image, byte[] serial, BlockMetrics metr
             case BlockOperation.Answer:
                 Count(request.Error);
                 return Complete(memory, chain, request, request.Status, 0);
-            case BlockOperation.Read:
-                return Read(memory, chain, request);
-            case BlockOperation.Write:
-                return Write(memory, chain, request);
+            case BlockOperation.Read or BlockOperation.Write:
+                return Transfer(memory, chain, request);
             case BlockOperation.Flush:
                 return Flush(memory, chain, request);
             case BlockOperation.GetId:
@@ -61,12 +59,12 @@ internal sealed class BlockIo(BlockImage image, byte[] serial, BlockMetrics metr
             return false; // the I/O thread tries again, and reports what fails there
         }
 
-        metrics.AddRead(request.DataLength);
-        used = Complete(memory, chain, request, BlockRequestType.StatusOk, request.DataLength);
+        used = Succeeded(memory, chain, request);
         return true;
     }
 
-    private uint Read(GuestMemory memory, DescriptorChain chain, BlockRequest request)
+    /// <summary>A read or a write, blocking on this I/O thread until the image has answered.</summary>
+    private uint Transfer(GuestMemory memory, DescriptorChain chain, BlockRequest request)
     {
         try
         {
@@ -78,20 +76,16 @@ internal sealed class BlockIo(BlockImage image, byte[] serial, BlockMetrics metr
             return Complete(memory, chain, request, BlockRequestType.StatusIoError, 0);
         }
 
-        metrics.AddRead(request.DataLength);
-        return Complete(memory, chain, request, BlockRequestType.StatusOk, request.DataLength);
+        return Succeeded(memory, chain, request);
     }
 
-    private uint Write(GuestMemory memory, DescriptorChain chain, BlockRequest request)
+    /// <summary>Counts a read or write that moved all its data and answers OK (a read's data counts as written).</summary>
+    private uint Succeeded(GuestMemory memory, DescriptorChain chain, BlockRequest request)
     {
-        try
+        if (request.Operation == BlockOperation.Read)
         {
-            Transfer(memory, chain, request, noWait: false);
-        }
-        catch (IOException)
-        {
-            metrics.Errors.Increment();
-            return Complete(memory, chain, request, BlockRequestType.StatusIoError, 0);
+            metrics.AddRead(request.DataLength);
+            return Complete(memory, chain, request, BlockRequestType.StatusOk, request.DataLength);
         }
 
         metrics.AddWrite(request.DataLength);

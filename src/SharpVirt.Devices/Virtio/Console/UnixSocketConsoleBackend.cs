@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using SharpVirt.Devices.EventLoop;
-using SharpVirt.Interop;
+using SharpVirt.Interop.Net;
 using SharpVirt.Interop.Events;
 
 namespace SharpVirt.Devices.Virtio.Console;
@@ -14,7 +14,7 @@ namespace SharpVirt.Devices.Virtio.Console;
 public sealed class UnixSocketConsoleBackend : IConsoleBackend
 {
     private static readonly byte[] Busy = Encoding.ASCII.GetBytes("sharpvirt: this console already has a client\r\n");
-    private readonly Socket _listener;
+    private readonly UnixListener _listener;
     private DeviceEventLoop? _loop;
     private Action? _onInput;
     private Action? _onWritable;
@@ -24,29 +24,10 @@ public sealed class UnixSocketConsoleBackend : IConsoleBackend
 
     /// <summary>Listens on <paramref name="path"/>, replacing a stale socket file there.</summary>
     /// <exception cref="SocketException">The socket cannot be created there.</exception>
-    public UnixSocketConsoleBackend(string path)
-    {
-        Path = path;
-        if (FileKind.IsSocket(path))
-        {
-            File.Delete(path); // left by a VMM that died; the config check refused a live one
-        }
-
-        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
-        try
-        {
-            _listener.Bind(new UnixDomainSocketEndPoint(path));
-            _listener.Listen(4);
-        }
-        catch
-        {
-            _listener.Dispose();
-            throw;
-        }
-    }
+    public UnixSocketConsoleBackend(string path) => _listener = new UnixListener(path, backlog: 4);
 
     /// <summary>The socket's path.</summary>
-    public string Path { get; }
+    public string Path => _listener.Path;
 
     /// <summary>Whether a client is connected.</summary>
     public bool Connected => _client is not null;
@@ -60,7 +41,7 @@ public sealed class UnixSocketConsoleBackend : IConsoleBackend
         _onWritable = onWritable;
         _waitingToWrite = false;
         _inputPaused = false; // a new activation: its receive side starts unpaused
-        loop.Add(_listener.SafeHandle, Epoll.In, _ => Accept());
+        loop.Add(_listener.Socket.SafeHandle, Epoll.In, _ => Accept());
         if (_client is not null)
         {
             loop.Add(_client.SafeHandle, ClientEvents(), OnClientEvent);
@@ -127,7 +108,7 @@ public sealed class UnixSocketConsoleBackend : IConsoleBackend
         Socket accepted;
         try
         {
-            accepted = _listener.Accept();
+            accepted = _listener.Socket.Accept();
         }
         catch (SocketException)
         {
@@ -195,13 +176,5 @@ public sealed class UnixSocketConsoleBackend : IConsoleBackend
     {
         _client?.Dispose();
         _listener.Dispose();
-        try
-        {
-            File.Delete(Path);
-        }
-        catch (IOException)
-        {
-            // Gone already, or the directory went away: nothing to clean.
-        }
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using SharpVirt.Devices.EventLoop;
-using SharpVirt.Interop;
+using SharpVirt.Interop.Net;
 
 namespace SharpVirt.Devices.Virtio.Vsock;
 
@@ -19,7 +19,7 @@ public sealed class VirtioVsock : VirtioDevice
     public const ushort QueueMaxSize = 256;
 
     private readonly byte[] _config = new byte[8];
-    private readonly Socket _listener;
+    private readonly UnixListener _listener;
 
     /// <summary>Creates the device and listens on <paramref name="udsPath"/> (a stale socket file there is replaced).</summary>
     /// <exception cref="SocketException">The socket cannot be created there.</exception>
@@ -29,22 +29,7 @@ public sealed class VirtioVsock : VirtioDevice
         GuestCid = guestCid;
         UdsPath = udsPath;
         BinaryPrimitives.WriteUInt64LittleEndian(_config, guestCid);
-        if (FileKind.IsSocket(udsPath))
-        {
-            File.Delete(udsPath);
-        }
-
-        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
-        try
-        {
-            _listener.Bind(new UnixDomainSocketEndPoint(udsPath));
-            _listener.Listen(16);
-        }
-        catch
-        {
-            _listener.Dispose();
-            throw;
-        }
+        _listener = new UnixListener(udsPath, backlog: 16);
     }
 
     /// <summary>The guest's context id.</summary>
@@ -77,7 +62,7 @@ public sealed class VirtioVsock : VirtioDevice
             return null;
         }
 
-        var muxer = new VsockMuxer(activation, CreateQueue(activation, 0), 0, loop, Metrics, GuestCid, UdsPath, _listener);
+        var muxer = new VsockMuxer(activation, CreateQueue(activation, 0), 0, loop, Metrics, GuestCid, UdsPath, _listener.Socket);
         WatchQueue(loop, 0, muxer.OnRxNotify);
         muxer.TxQueue = WatchRequests(activation, loop, 1, muxer);
         return muxer;
@@ -87,16 +72,5 @@ public sealed class VirtioVsock : VirtioDevice
     protected override void OnFault(Exception exception) => Metrics.Errors.Increment();
 
     /// <summary>Closes the listener and removes its socket file.</summary>
-    protected override void DisposeResources()
-    {
-        _listener.Dispose();
-        try
-        {
-            File.Delete(UdsPath);
-        }
-        catch (IOException)
-        {
-            // Gone already: nothing to clean.
-        }
-    }
+    protected override void DisposeResources() => _listener.Dispose();
 }
