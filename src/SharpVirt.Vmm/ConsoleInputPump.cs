@@ -12,6 +12,7 @@ namespace SharpVirt.Vmm;
 public sealed unsafe class ConsoleInputPump : IDisposable
 {
     private const byte CtrlA = 0x01;
+    private const int PendingCap = 64 * 1024; // keys typed at a guest that reads none; more are dropped
     private readonly FileDescriptor _input;
     private readonly Serial16550 _serial;
     private readonly VmExitSignal _exit;
@@ -43,25 +44,30 @@ public sealed unsafe class ConsoleInputPump : IDisposable
         var buffer = new byte[256];
         var pending = new Queue<byte>();
         var polls = stackalloc PollFd[2];
+        var inputEnded = false;
         while (!_stopping && !_exit.IsSet)
         {
-            if (pending.Count > 0)
+            while (pending.Count > 0 && _serial.TryReceive(pending.Peek()))
             {
-                while (pending.Count > 0 && _serial.TryReceive(pending.Peek()))
-                {
-                    pending.Dequeue();
-                }
-
-                if (pending.Count > 0)
-                {
-                    Thread.Sleep(2);
-                    continue;
-                }
+                pending.Dequeue();
             }
 
+            if (inputEnded)
+            {
+                if (pending.Count == 0)
+                {
+                    return; // End of input: the guest keeps running, it just gets no more keys.
+                }
+
+                Thread.Sleep(2);
+                continue;
+            }
+
+            // Input is read even while the guest takes none (its FIFO is full, or it is paused), so Ctrl-A commands
+            // still work; keys for the guest wait, up to a cap.
             polls[0] = new PollFd { Fd = _input.Number, Events = PollFd.POLLIN };
             polls[1] = new PollFd { Fd = _wake.Number, Events = PollFd.POLLIN };
-            var ready = LibC.poll(polls, 2, 100);
+            var ready = LibC.poll(polls, 2, pending.Count > 0 ? 2 : 100);
             if (ready <= 0 || polls[1].REvents != 0 || (polls[0].REvents & (PollFd.POLLIN | PollFd.POLLHUP)) == 0)
             {
                 continue;
@@ -80,12 +86,13 @@ public sealed unsafe class ConsoleInputPump : IDisposable
                     continue;
                 }
 
-                return; // End of input: the guest keeps running, it just gets no more keys.
+                inputEnded = true; // the keys already read still go to the guest
+                continue;
             }
 
             for (var i = 0; i < n; i++)
             {
-                if (Filter(buffer[i]) is { } b)
+                if (Filter(buffer[i]) is { } b && pending.Count < PendingCap)
                 {
                     pending.Enqueue(b);
                 }

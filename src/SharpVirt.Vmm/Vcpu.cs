@@ -9,7 +9,7 @@ namespace SharpVirt.Vmm;
 /// <summary>The states of a vCPU thread.</summary>
 public enum VcpuState
 {
-    /// <summary>Created, thread not started.</summary>
+    /// <summary>Created and not started, or parked by <see cref="Vcpu.Pause"/>: the guest's code does not run.</summary>
     Paused,
     /// <summary>In its KVM_RUN loop.</summary>
     Running,
@@ -30,7 +30,10 @@ public sealed unsafe class Vcpu : IDisposable
     private readonly EmulationAssist _assist;
     private Thread? _thread;
     private nuint _pthread;
+    private readonly ManualResetEventSlim _resume = new(initialState: true);
+    private readonly ManualResetEventSlim _parked = new();
     private volatile int _state = (int)VcpuState.Paused;
+    private volatile bool _pauseRequested;
 
     internal Vcpu(VcpuFd fd, IoBus pio, IoBus mmio, VmExitSignal exit, EmulationAssist assist)
     {
@@ -73,6 +76,39 @@ public sealed unsafe class Vcpu : IDisposable
         started.Wait();
     }
 
+    /// <summary>
+    /// Parks the thread outside KVM_RUN and returns once it is parked (or has exited). The thread parks only when
+    /// KVM_RUN returned for immediate_exit, after KVM completed the last MMIO or port exit, so the vCPU's state is whole. Call <see cref="Pause"/> and <see cref="Resume"/> from one thread.
+    /// </summary>
+    public void Pause()
+    {
+        if (_thread is null || _pauseRequested)
+        {
+            return;
+        }
+
+        _resume.Reset();
+        _pauseRequested = true;
+        _fd.RequestImmediateExit(true); // a kick that lands just before KVM_RUN still makes it return at once
+        while (!_parked.Wait(10) && _thread.IsAlive)
+        {
+            ThreadKick.Kick(_pthread);
+        }
+    }
+
+    /// <summary>Lets a paused thread enter the guest again and returns once it is running (or has exited).</summary>
+    public void Resume()
+    {
+        if (_thread is null || !_pauseRequested)
+        {
+            return;
+        }
+
+        _pauseRequested = false;
+        _resume.Set();
+        SpinWait.SpinUntil(() => _state != (int)VcpuState.Paused || !_thread.IsAlive);
+    }
+
     /// <summary>Asks the thread to leave its loop and waits for it.</summary>
     public void Stop()
     {
@@ -82,6 +118,7 @@ public sealed unsafe class Vcpu : IDisposable
         }
 
         _fd.RequestImmediateExit(true);
+        _resume.Set(); // a parked thread wakes, sees the exit flag and leaves
         while (_thread.IsAlive)
         {
             ThreadKick.Kick(_pthread);
@@ -98,7 +135,14 @@ public sealed unsafe class Vcpu : IDisposable
                 var rc = _fd.RunOnce();
                 if (rc != 0)
                 {
-                    continue; // EINTR (a kick) or EAGAIN: look at the exit flag again.
+                    // EINTR (a kick, or immediate_exit) or EAGAIN: look at the flags again. KVM finished the last
+                    // exit's I/O before returning EINTR, so a vCPU parked here has nothing half-done.
+                    if (_pauseRequested && !_exit.IsSet)
+                    {
+                        Park();
+                    }
+
+                    continue;
                 }
 
                 Exits++;
@@ -116,6 +160,20 @@ public sealed unsafe class Vcpu : IDisposable
         {
             _state = (int)VcpuState.Exited;
         }
+    }
+
+    private void Park()
+    {
+        _state = (int)VcpuState.Paused;
+        _parked.Set();
+        _resume.Wait();
+        _parked.Reset();
+        if (!_exit.IsSet)
+        {
+            _fd.RequestImmediateExit(false);
+        }
+
+        _state = (int)VcpuState.Running;
     }
 
     /// <summary>Handles one exit; false ends the loop.</summary>
@@ -213,5 +271,7 @@ public sealed unsafe class Vcpu : IDisposable
     {
         Stop();
         _fd.Dispose();
+        _resume.Dispose();
+        _parked.Dispose();
     }
 }

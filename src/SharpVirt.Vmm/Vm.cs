@@ -16,6 +16,8 @@ public sealed class Vm : IDisposable
     private readonly VmFd _fd;
     private readonly List<Vcpu> _vcpus;
     private readonly List<IDisposable> _owned;
+    private readonly Lock _runStateLock = new();
+    private bool _started;
     private int _disposed;
 
     internal Vm(KvmSystem kvm, VmFd fd, GuestMemory memory, IoBus pio, IoBus mmio, Serial16550 serial,
@@ -58,12 +60,74 @@ public sealed class Vm : IDisposable
     /// <summary>The emulation assist and its counters.</summary>
     public EmulationAssist Assist { get; }
 
+    /// <summary>Whether <see cref="Pause"/> froze the guest (and <see cref="Resume"/> has not run it again).</summary>
+    public bool IsPaused { get; private set; }
+
+    /// <summary>
+    /// Freezes the guest: every vCPU parks outside KVM_RUN, then every virtio device parks with its work in flight
+    /// done, so nothing changes guest memory until <see cref="Resume"/>. False when it was paused already or is not
+    /// running (not started yet, or stopping).
+    /// </summary>
+    public bool Pause()
+    {
+        lock (_runStateLock)
+        {
+            if (IsPaused || !_started || Exit.IsSet)
+            {
+                return false;
+            }
+
+            foreach (var vcpu in _vcpus)
+            {
+                vcpu.Pause();
+            }
+
+            foreach (var device in Devices)
+            {
+                device.Device.Pause();
+            }
+
+            IsPaused = true;
+            return true;
+        }
+    }
+
+    /// <summary>Runs a paused guest again, devices first so the vCPUs find them serving; false when it was not paused or is stopping.</summary>
+    public bool Resume()
+    {
+        lock (_runStateLock)
+        {
+            if (!IsPaused || Exit.IsSet)
+            {
+                return false;
+            }
+
+            foreach (var device in Devices)
+            {
+                device.Device.Resume();
+            }
+
+            foreach (var vcpu in _vcpus)
+            {
+                vcpu.Resume();
+            }
+
+            IsPaused = false;
+            return true;
+        }
+    }
+
     /// <summary>Starts every vCPU and waits for the guest to stop; the vCPUs are stopped before it returns.</summary>
     public async Task<VmOutcome> RunAsync()
     {
-        foreach (var vcpu in _vcpus)
+        lock (_runStateLock)
         {
-            vcpu.Start();
+            foreach (var vcpu in _vcpus)
+            {
+                vcpu.Start();
+            }
+
+            _started = true;
         }
 
         var outcome = await Exit.Outcome.ConfigureAwait(false);

@@ -196,6 +196,23 @@ public sealed class SharpVirtProcess : IDisposable
         _process.StandardInput.Flush();
     }
 
+    /// <summary>
+    /// Runs monitor commands (Ctrl-A c, each command, Ctrl-A c back), waiting for <paramref name="expected"/> after the
+    /// last; returns where it ends in <see cref="Output"/>.
+    /// </summary>
+    public int Monitor(string expected, TimeSpan timeout, int from, params string[] commands)
+    {
+        Keys("\u0001c");
+        foreach (var command in commands)
+        {
+            Type(command);
+        }
+
+        var at = WaitFor(expected, timeout, from);
+        Keys("\u0001c");
+        return at;
+    }
+
     /// <summary>Waits for the process to exit and returns its exit code.</summary>
     public int WaitForExit(TimeSpan timeout)
     {

@@ -1,4 +1,5 @@
 using SharpVirt.Vmm;
+using SharpVirt.Vmm.Cpu;
 
 namespace SharpVirt.IntegrationTests;
 
@@ -70,5 +71,62 @@ public sealed class TestGuestTests
         Assert.Equal(VmOutcomeKind.Error, run.Outcome.Kind);
         Assert.Equal(2, run.Outcome.ExitCode);
         Assert.Matches("RIP 0x1000[0-9a-f]{2} \\(xrstor; bytes: 48 0f ae 2f", run.Outcome.Message);
+    }
+
+    [KvmFact]
+    public async Task A_paused_guest_runs_no_code_until_it_is_resumed()
+    {
+        const ulong counter = 0x300000; // tests/guests/counter.S
+        using var vm = VmBuilder.Build(CounterSpec(), new ConsoleBackend(Stream.Null));
+        var run = vm.RunAsync();
+        WaitFor(() => vm.Memory.Read<ulong>(counter) > 1000, "the guest to start counting");
+        for (var round = 0; round < 10; round++)
+        {
+            Assert.True(vm.Pause());
+            Assert.False(vm.Pause()); // already paused
+            Assert.All(vm.Vcpus, v => Assert.Equal(VcpuState.Paused, v.State));
+            var frozen = vm.Memory.Read<ulong>(counter);
+            Thread.Sleep(round == 0 ? 300 : 20);
+            Assert.Equal(frozen, vm.Memory.Read<ulong>(counter));
+            Assert.True(vm.Resume());
+            Assert.False(vm.Resume());
+            WaitFor(() => vm.Memory.Read<ulong>(counter) > frozen, "the resumed guest to count on");
+        }
+
+        Assert.False(run.IsCompleted);
+        vm.Exit.Set(new VmOutcome(VmOutcomeKind.UserQuit, "test done"));
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [KvmFact]
+    public async Task A_paused_guest_can_be_stopped()
+    {
+        using var vm = VmBuilder.Build(CounterSpec(), new ConsoleBackend(Stream.Null));
+        var run = vm.RunAsync();
+        WaitFor(() => vm.Memory.Read<ulong>(0x300000) > 0, "the guest to start counting");
+        Assert.True(vm.Pause());
+        vm.Exit.Set(new VmOutcome(VmOutcomeKind.UserQuit, "quit while paused"));
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.All(vm.Vcpus, v => Assert.Equal(VcpuState.Exited, v.State));
+        Assert.False(vm.Resume()); // nothing to run any more
+        Assert.False(vm.Pause());
+    }
+
+    private static VmSpec CounterSpec() => new()
+    {
+        Kernel = TestGuests.Get("counter"),
+        KernelName = "counter.elf",
+        Cmdline = "",
+        VcpuCount = 1,
+        MemoryBytes = 64UL << 20,
+        CpuTemplate = CpuTemplate.Compat,
+    };
+
+    private static void WaitFor(Func<bool> condition, string what)
+    {
+        if (!SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(20)))
+        {
+            Assert.Fail($"timed out waiting for {what}");
+        }
     }
 }

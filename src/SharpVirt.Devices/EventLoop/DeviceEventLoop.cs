@@ -22,6 +22,8 @@ public sealed class DeviceEventLoop : IDisposable
     private readonly PriorityQueue<Action, long> _timers = new();
     private readonly Action<Exception> _onFault;
     private readonly Thread _thread;
+    private readonly ManualResetEventSlim _resume = new(initialState: true);
+    private readonly ManualResetEventSlim _parked = new();
     private ulong _nextToken = WakeToken + 1;
     private volatile bool _stopping;
     private bool _started;
@@ -131,10 +133,43 @@ public sealed class DeviceEventLoop : IDisposable
         _thread.Start();
     }
 
+    /// <summary>
+    /// Parks the thread between two events and returns once it runs nothing (from another thread; call
+    /// <see cref="Pause"/> and <see cref="Resume"/> from one thread). Events that come meanwhile wait in epoll.
+    /// </summary>
+    public void Pause()
+    {
+        if (!_started || _stopping || IsLoopThread || !_resume.IsSet)
+        {
+            return;
+        }
+
+        _resume.Reset();
+        Post(Park);
+        while (!_parked.Wait(10) && _thread.IsAlive)
+        {
+        }
+    }
+
+    /// <summary>Lets a paused thread go on; returns once it has left its park.</summary>
+    public void Resume()
+    {
+        _resume.Set();
+        SpinWait.SpinUntil(() => !_parked.IsSet || !_thread.IsAlive);
+    }
+
+    private void Park()
+    {
+        _parked.Set();
+        _resume.Wait();
+        _parked.Reset();
+    }
+
     /// <summary>Asks the thread to exit and waits for it (the handler in progress, if any, completes first).</summary>
     public void Stop()
     {
         _stopping = true;
+        _resume.Set();
         _wake.Signal();
         if (_started && !IsLoopThread)
         {
@@ -239,6 +274,8 @@ public sealed class DeviceEventLoop : IDisposable
         Stop();
         _epoll.Dispose();
         _wake.Dispose();
+        _resume.Dispose();
+        _parked.Dispose();
     }
 
     private sealed class Registration(ulong token, SafeHandle fd, Action<uint> handler)

@@ -38,6 +38,12 @@ public interface IVirtioDevice
 
     /// <summary>The driver reset the device: stop using guest memory and return to the initial state.</summary>
     void Reset();
+
+    /// <summary>The VM pauses: stop touching guest memory, keeping all state, until <see cref="Resume"/>.</summary>
+    void Pause();
+
+    /// <summary>The VM resumes: serve again.</summary>
+    void Resume();
 }
 
 /// <summary>What a device gets when the driver sets DRIVER_OK.</summary>

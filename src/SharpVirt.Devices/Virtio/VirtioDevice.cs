@@ -118,6 +118,29 @@ public abstract class VirtioDevice : IVirtioDevice, IDisposable
         }
     }
 
+    /// <summary>
+    /// Stops serving without forgetting anything: the loop parks between two events and the session's work in flight
+    /// completes, so on return nothing of this device touches guest memory until <see cref="Resume"/>. Notifications
+    /// and backend events meanwhile wait. The VM pauses its vCPUs first, so no driver acts on the device meanwhile.
+    /// </summary>
+    public void Pause()
+    {
+        lock (_lock)
+        {
+            _loop?.Pause();
+            (_session as IDrainableSession)?.WaitIdle();
+        }
+    }
+
+    /// <summary>Serves again after <see cref="Pause"/>, starting with whatever came meanwhile.</summary>
+    public void Resume()
+    {
+        lock (_lock)
+        {
+            _loop?.Resume();
+        }
+    }
+
     /// <summary>Stops serving (waiting until nothing touches guest memory) and returns to the initial state.</summary>
     public void Reset()
     {
@@ -223,6 +246,13 @@ public abstract class VirtioDevice : IVirtioDevice, IDisposable
         session?.Dispose();
         loop?.Dispose();
     }
+}
+
+/// <summary>A session with work that runs off the loop thread (block I/O threads), which a pause waits for.</summary>
+public interface IDrainableSession
+{
+    /// <summary>Returns once no work of the session is running or queued.</summary>
+    void WaitIdle();
 }
 
 /// <summary>A session with nothing of its own to release (its queues live on the loop thread only).</summary>

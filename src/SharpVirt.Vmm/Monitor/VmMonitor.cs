@@ -6,7 +6,7 @@ namespace SharpVirt.Vmm.Monitor;
 
 /// <summary>
 /// The console monitor's commands (Ctrl-A c), in the spirit of QEMU's human monitor: look at the devices and their
-/// counters, set the balloon's target, quit. Every method is safe to call from the console thread: devices take
+/// counters, pause and continue the guest, set the balloon's target, quit. Every method is safe to call from the console thread: devices take
 /// their own locks, counters are atomic.
 /// </summary>
 public sealed class VmMonitor(Vm vm)
@@ -22,6 +22,9 @@ public sealed class VmMonitor(Vm vm)
         {
             [] => "",
             ["help" or "?"] => Help,
+            ["info", "status"] => $"VM status: {(vm.IsPaused ? "paused" : "running")}\n",
+            ["stop"] => vm.Pause() ? "VM paused (cont runs it again)\n" : "the VM is not running\n",
+            ["cont" or "c"] => vm.Resume() ? "" : "the VM is not paused\n",
             ["info", "devices"] => Devices(),
             ["info", "metrics"] => Metrics(),
             ["info", "balloon"] => WithBalloon(BalloonInfo),
@@ -32,6 +35,9 @@ public sealed class VmMonitor(Vm vm)
     }
 
     private const string Help =
+        "info status        running or paused\n" +
+        "stop               pause the guest: vCPUs and devices stop, nothing changes guest memory\n" +
+        "cont               run a paused guest again\n" +
         "info devices       the virtio devices\n" +
         "info metrics       every device's counters\n" +
         "info balloon       the balloon's target, size and the guest's memory statistics\n" +

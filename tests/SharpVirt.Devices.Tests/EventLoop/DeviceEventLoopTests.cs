@@ -84,4 +84,42 @@ public sealed unsafe class DeviceEventLoopTests
         Thread.Sleep(100);
         Assert.Equal(1, Volatile.Read(ref faults));
     }
+
+    [Fact]
+    public void A_paused_loop_runs_nothing_until_resumed_and_then_serves_what_came_meanwhile()
+    {
+        using var ready = new EventFd();
+        var calls = 0;
+        using var loop = new DeviceEventLoop("test-loop", _ => { });
+        loop.Add(ready.Handle, Epoll.In, _ => { ready.TryConsume(); Interlocked.Increment(ref calls); });
+        loop.Start();
+        ready.Signal();
+        Assert.True(RngTestRig.WaitFor(() => Volatile.Read(ref calls) == 1));
+
+        for (var round = 2; round < 12; round++)
+        {
+            loop.Pause();
+            var posted = 0;
+            ready.Signal();
+            loop.Post(() => Interlocked.Increment(ref posted));
+            Thread.Sleep(round == 2 ? 200 : 5);
+            Assert.Equal(round - 1, Volatile.Read(ref calls));
+            Assert.Equal(0, Volatile.Read(ref posted));
+
+            loop.Resume();
+            var expected = round;
+            Assert.True(RngTestRig.WaitFor(() => Volatile.Read(ref calls) == expected && Volatile.Read(ref posted) == 1));
+        }
+    }
+
+    [Fact]
+    public void A_paused_loop_stops()
+    {
+        using var loop = new DeviceEventLoop("test-loop", _ => { });
+        using var stopped = new ManualResetEventSlim();
+        loop.Start();
+        loop.Pause();
+        new Thread(() => { loop.Stop(); stopped.Set(); }) { IsBackground = true }.Start();
+        Assert.True(stopped.Wait(TimeSpan.FromSeconds(5)));
+    }
 }

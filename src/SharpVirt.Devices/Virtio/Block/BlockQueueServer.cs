@@ -11,7 +11,7 @@ namespace SharpVirt.Devices.Virtio.Block;
 /// rest to the <see cref="BlockIoPool"/>, whose threads return each finished request to the used ring themselves
 /// (<see cref="RequestQueue.CompleteAndSignal"/>): at most one thread hand-off per request.
 /// </summary>
-internal sealed class BlockQueueServer : IQueueServer, IDisposable
+internal sealed class BlockQueueServer : IQueueServer, IDrainableSession, IDisposable
 {
     /// <summary>I/O threads per activation: enough to overlap requests, few enough for a small host.</summary>
     internal const int IoThreads = 4;
@@ -109,6 +109,9 @@ internal sealed class BlockQueueServer : IQueueServer, IDisposable
 
     /// <inheritdoc />
     public void OnBroken() => _metrics.AddBrokenQueue();
+
+    /// <summary>Waits until every request handed to the I/O threads has completed (a pause: its loop is parked, so no new ones start).</summary>
+    public void WaitIdle() => SpinWait.SpinUntil(() => Volatile.Read(ref _inFlight) == 0);
 
     /// <summary>Waits for the requests in flight (they still complete: the driver is resetting the rings anyway).</summary>
     public void Dispose() => _pool.Dispose();

@@ -187,6 +187,49 @@ public sealed class VirtioBlockTests : IDisposable
     }
 
     [Fact]
+    public void A_paused_device_serves_nothing_until_resumed()
+    {
+        _rig.Activate();
+        _rig.Device.Pause();
+        _rig.WriteHeader(In, 0);
+        _rig.PoisonStatus();
+        _rig.Driver.AddChain((Header, 16, false), (Data, 4096, true), (Status, 1, true));
+        _rig.Notify();
+        Thread.Sleep(200);
+        Assert.Equal(0xee, _rig.StatusByte()); // untouched: the paused device does not write guest memory
+        Assert.Equal(0, _rig.Device.Metrics.ReadRequests.Value);
+
+        _rig.Device.Resume();
+        _rig.WaitForUsed(1);
+        Assert.Equal(0, _rig.StatusByte());
+    }
+
+    [Fact]
+    public void Pause_waits_for_requests_the_io_threads_hold()
+    {
+        _rig.Activate();
+        const int requests = 5; // the rig's queue holds 16 descriptors
+        for (var i = 0; i < requests; i++)
+        {
+            var header = Header + ((ulong)i * 0x20);
+            _rig.WriteHeader(Out, (ulong)i * 8, header);
+            _rig.Driver.AddChain((header, 16, false), (Data + ((ulong)i * 0x1000), 4096, false), (Status + (ulong)i, 1, true));
+        }
+
+        _rig.Notify();
+        Assert.True(RngTestRig.WaitFor(() => _rig.Driver.UsedIdx > 0 || _rig.Device.Metrics.WriteRequests.Value > 0));
+        _rig.Device.Pause();
+        var used = _rig.Driver.UsedIdx;
+        var writes = _rig.Device.Metrics.WriteRequests.Value;
+        Thread.Sleep(100);
+        Assert.Equal(used, _rig.Driver.UsedIdx); // everything started has been answered; nothing moves now
+        Assert.Equal(writes, _rig.Device.Metrics.WriteRequests.Value);
+
+        _rig.Device.Resume();
+        _rig.WaitForUsed(requests);
+    }
+
+    [Fact]
     public void Missing_image_throws_naming_the_path()
     {
         var path = Path.Combine(Path.GetTempPath(), $"sharpvirt-missing-{Guid.NewGuid():N}.img");

@@ -71,6 +71,14 @@ public sealed class FakeVirtioDevice(uint deviceType, ulong features, params ush
         }
     }
 
+    public void Pause()
+    {
+    }
+
+    public void Resume()
+    {
+    }
+
     public void Reset()
     {
         lock (_lock)
