@@ -15,8 +15,8 @@ internal sealed class BlockIo(BlockImage image, byte[] serial, BlockMetrics metr
     /// <summary>Size of each I/O thread's scratch buffer.</summary>
     internal const int ChunkBytes = 128 * 1024;
 
-    /// <summary>Guest buffers per preadv2/pwritev2 call (a Linux request has at most seg_max of them anyway).</summary>
-    private const int RangesPerCall = 64;
+    /// <summary>Guest buffers per preadv2/pwritev2 call: a request of seg_max buffers takes one call (4 KiB of stack).</summary>
+    private const int RangesPerCall = VirtioBlock.QueueMaxSize;
 
     /// <summary>Serves <paramref name="request"/> and returns the used length (bytes written to the guest).</summary>
     internal uint Execute(GuestMemory memory, DescriptorChain chain, BlockRequest request, byte[] buffer)

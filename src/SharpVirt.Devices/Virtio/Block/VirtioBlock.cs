@@ -22,8 +22,11 @@ public sealed class VirtioBlock : VirtioDevice
     /// <summary>The sector (and logical block) size in bytes.</summary>
     public const int SectorSize = BlockImage.SectorSize;
 
-    /// <summary>The seg_max the device advertises: data buffers per request (queue size minus header and status).</summary>
-    public const uint SegMax = 126;
+    /// <summary>
+    /// The seg_max the device advertises: data buffers per request, the whole queue minus header and status (as
+    /// QEMU). Fewer split the guest's large requests: with 126, a 1 MiB O_DIRECT read became three requests.
+    /// </summary>
+    public const uint SegMax = QueueMaxSize - 2;
 
     /// <summary>VIRTIO_BLK_F_SEG_MAX: seg_max in the configuration space is valid.</summary>
     public const int FeatureSegMax = 2;

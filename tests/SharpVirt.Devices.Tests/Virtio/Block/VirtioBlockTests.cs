@@ -34,7 +34,7 @@ public sealed class VirtioBlockTests : IDisposable
         _rig.Device.ReadConfig(0, config);
         Assert.Equal(128UL, BinaryPrimitives.ReadUInt64LittleEndian(config));
         Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(config.AsSpan(8)));
-        Assert.Equal(126u, BinaryPrimitives.ReadUInt32LittleEndian(config.AsSpan(12)));
+        Assert.Equal(254u, BinaryPrimitives.ReadUInt32LittleEndian(config.AsSpan(12)));
         Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(config.AsSpan(16)));
         Assert.Equal(512u, BinaryPrimitives.ReadUInt32LittleEndian(config.AsSpan(20)));
         Assert.All(config[24..], b => Assert.Equal(0, b));
