@@ -80,6 +80,7 @@ public sealed class Vm : IDisposable
             foreach (var vcpu in _vcpus)
             {
                 vcpu.Pause();
+                vcpu.Fd.NotifyClockStopped(); // as Cloud Hypervisor: the guest's watchdog then forgives the gap
             }
 
             foreach (var device in Devices)

@@ -125,6 +125,12 @@ public sealed unsafe class VcpuFd : IDisposable
         }
     }
 
+    /// <summary>
+    /// KVM_KVMCLOCK_CTRL: marks the guest's kvmclock page "stopped by the host", so its soft-lockup watchdog does not
+    /// count a pause as a hang. False when the guest has not set up kvmclock (KVM answers EINVAL): nothing to tell.
+    /// </summary>
+    public bool NotifyClockStopped() => LibC.ioctl(_fd, KvmIoctls.KvmclockCtrl, 0) == 0;
+
     /// <summary>Sets kvm_run.immediate_exit so the next (or current) KVM_RUN returns EINTR at once.</summary>
     public void RequestImmediateExit(bool value) => Run->immediate_exit = value ? (byte)1 : (byte)0;
 

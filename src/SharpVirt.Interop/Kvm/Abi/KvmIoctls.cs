@@ -44,6 +44,8 @@ public static class KvmIoctls
     public static readonly nuint CreatePit2 = Iow<kvm_pit_config>(0x77);
     /// <summary>KVM_IOEVENTFD.</summary>
     public static readonly nuint Ioeventfd = Iow<kvm_ioeventfd>(0x79);
+    /// <summary>KVM_KVMCLOCK_CTRL.</summary>
+    public static readonly nuint KvmclockCtrl = Io(0xad);
     /// <summary>KVM_RUN.</summary>
     public static readonly nuint Run = Io(0x80);
     /// <summary>KVM_GET_REGS.</summary>
