@@ -5,9 +5,9 @@ Both VMMs run inside a network namespace this script creates (and deletes), each
 of the tap gets 10.251.0.1/24 and the guest's eth0 10.251.0.2/24, so no address exists outside the namespace. Per VMM
 and round, the default guest boots once and moves MIB MiB each way over one TCP connection with busybox nc:
 guest to host (the guest's `dd if=/dev/zero | nc`, a Python receiver in the namespace timing first byte to end of
-stream) and host to guest (a Python sender, timed from connect until the guest's nc has seen the end of the stream).
-Both VMMs negotiate checksum and segmentation offloads with the tap (QEMU without vhost: /dev/vhost-net is absent on
-the project's hosts). Medians and SharpVirt/QEMU ratios (higher is better) are printed.
+stream) and host to guest (a Python sender, timed from connect until the guest's nc, having read the whole stream,
+closes the connection). Both VMMs negotiate checksum and segmentation offloads with the tap (QEMU without vhost:
+/dev/vhost-net is absent on the project's hosts). Medians and SharpVirt/QEMU ratios (higher is better) are printed.
 
 On kvm_pvm hosts the guest kernel is emulated (~1 us per instruction): the guest's TCP stack bounds these figures, the
 same for both VMMs; they show the whole path a guest sees. bench/device-harness measures the device path alone.
@@ -56,6 +56,7 @@ data = b"\\x5a" * (1 << 20); c = socket.create_connection(("{guest}", 5002)); st
 for _ in range({mib}): c.sendall(data)
 c.shutdown(socket.SHUT_WR); print(start, flush=True)
 while c.recv(65536): pass
+print(time.monotonic(), flush=True)
 """
 
 
@@ -85,13 +86,13 @@ def measure(argv, mib):
         # Host to guest: the guest's nc counts what it got with wc.
         g.run("nc -l -p 5002 | wc -c > /tmp/rx & sleep 1; echo listening-$((3+3))", b"listening-6")
         sender = subprocess.Popen(in_ns("python3", "-c", SENDER.format(guest=GUEST, mib=mib)), stdout=subprocess.PIPE, text=True)
+        # Nothing is typed until the guest's nc has closed: a background job that reads the terminal is stopped
+        # (SIGTTIN) by the guest shell's job control, and busybox nc reads its stdin whenever it has input.
         start = float(sender.stdout.readline())
-        mark = len(g.out)
-        g.type("wait; echo rx=$(cat /tmp/rx)")
-        g.wait_for(f"\nrx={mib << 20}".encode(), 900, mark)
-        down = mib / (time.monotonic() - start)
-        sender.kill()
-        sender.wait()
+        rest, _ = sender.communicate(timeout=900)
+        end = float(rest.split()[0])
+        g.run("wait; echo rx=$(cat /tmp/rx)", f"rx={mib << 20}".encode())
+        down = mib / (end - start)
         return up, down
     finally:
         g.close()
