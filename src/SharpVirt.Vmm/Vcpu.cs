@@ -78,7 +78,8 @@ public sealed unsafe class Vcpu : IDisposable
 
     /// <summary>
     /// Parks the thread outside KVM_RUN and returns once it is parked (or has exited). The thread parks only when
-    /// KVM_RUN returned for immediate_exit, after KVM completed the last MMIO or port exit, so the vCPU's state is whole. Call <see cref="Pause"/> and <see cref="Resume"/> from one thread.
+    /// KVM_RUN returned for immediate_exit, after KVM completed the last MMIO or port exit, so the vCPU's state is
+    /// whole. Call <see cref="Pause"/> and <see cref="Resume"/> from one thread.
     /// </summary>
     public void Pause()
     {
