@@ -93,7 +93,10 @@ public sealed class Vm : IDisposable
         }
     }
 
-    /// <summary>Runs a paused guest again, devices first so the vCPUs find them serving; false when it was not paused or is stopping.</summary>
+    /// <summary>
+    /// Runs a paused guest again, devices first so the vCPUs find them serving; false when it was not paused or is
+    /// stopping.
+    /// </summary>
     public bool Resume()
     {
         lock (_runStateLock)

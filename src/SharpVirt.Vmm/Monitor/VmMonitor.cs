@@ -6,8 +6,8 @@ namespace SharpVirt.Vmm.Monitor;
 
 /// <summary>
 /// The console monitor's commands (Ctrl-A c), in the spirit of QEMU's human monitor: look at the devices and their
-/// counters, pause and continue the guest, set the balloon's target, quit. Every method is safe to call from the console thread: devices take
-/// their own locks, counters are atomic.
+/// counters, pause and continue the guest, set the balloon's target, quit. Every method is safe to call from the
+/// console thread: devices take their own locks, counters are atomic.
 /// </summary>
 public sealed class VmMonitor(Vm vm)
 {
