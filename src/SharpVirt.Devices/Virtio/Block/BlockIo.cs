@@ -102,7 +102,8 @@ internal sealed class BlockIo(BlockImage image, byte[] serial, BlockMetrics metr
         var write = request.Operation == BlockOperation.Write;
         var position = checked((long)(request.Sector * BlockImage.SectorSize));
         var skip = write ? (ulong)BlockRequestType.HeaderSize : 0;
-        Span<IoVec> ranges = stackalloc IoVec[RangesPerCall];
+        // Sized by the chain (a 4 KiB read has 3 descriptors): the stack block is zeroed on every request.
+        Span<IoVec> ranges = stackalloc IoVec[Math.Min(RangesPerCall, chain.Descriptors.Count)];
         var done = 0UL;
         while (done < request.DataLength)
         {
