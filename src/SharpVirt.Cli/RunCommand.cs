@@ -1,12 +1,7 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using SharpVirt.Boot;
 using SharpVirt.Contracts;
-using SharpVirt.Interop;
-using SharpVirt.Interop.Kvm;
-using SharpVirt.Memory;
 using SharpVirt.Vmm;
-using SharpVirt.Vmm.Monitor;
 
 namespace SharpVirt.Cli;
 
@@ -22,12 +17,19 @@ public static class RunCommand
     private static readonly Option<string?> RebootOption = new("--on-reboot") { Description = "What a guest reboot does: restart (default) or exit" };
     private static readonly Option<string?> ConfigOption = new("--config") { Description = "A JSON VM config file; options given here override it" };
 
+    /// <summary>--api-socket: also serve the REST API on this Unix socket.</summary>
+    internal static readonly Option<string?> ApiSocketOption = new("--api-socket") { Description = "Serve the REST API on this Unix socket (see GET /openapi.yaml)" };
+
+    /// <summary>--id: the instance's name in the API.</summary>
+    internal static readonly Option<string?> IdOption = new("--id") { Description = "The instance's name in the API (default: the process id)" };
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var command = new Command("run", "Boot a VM; this terminal becomes its serial console (Ctrl-A x quits).")
         {
             KernelOption, InitrdOption, CmdlineOption, CpusOption, MemoryOption, TemplateOption, RebootOption, ConfigOption,
+            ApiSocketOption, IdOption,
         };
         foreach (var option in DeviceOptions.All)
         {
@@ -52,44 +54,8 @@ public static class RunCommand
             return Fail(e.Message);
         }
 
-        return Boot(spec, config.Machine.OnReboot);
-    }
-
-    private static int Boot(VmSpec spec, RebootAction onReboot)
-    {
-        using var stdin = new FileDescriptor(0, ownsHandle: false);
-        var stdout = Console.OpenStandardOutput();
-        using var terminal = TerminalMode.EnterRaw();
-        using var signals = new SignalWatch();
-        while (true)
-        {
-            VmOutcome outcome;
-            try
-            {
-                using var vm = VmBuilder.Build(spec, new ConsoleBackend(stdout));
-                signals.Target = vm.Exit;
-                using var input = new ConsoleInputPump(stdin, vm.Serial, vm.Exit, text => Console.Error.Write(text), new VmMonitor(vm));
-                outcome = vm.RunAsync().GetAwaiter().GetResult();
-            }
-            catch (Exception e) when (e is KvmUnavailableException or BootException or GuestMemoryException or SystemCallException or ConfigException)
-            {
-                terminal.Dispose();
-                return Fail(e.Message);
-            }
-
-            if (outcome.Kind == VmOutcomeKind.Reboot && onReboot == RebootAction.Restart && !signals.Fired)
-            {
-                continue;
-            }
-
-            terminal.Dispose();
-            if (outcome.Kind is VmOutcomeKind.Panic or VmOutcomeKind.Error)
-            {
-                Console.Error.WriteLine($"sharpvirt: {outcome.Message}");
-            }
-
-            return outcome.ExitCode;
-        }
+        return VmmHost.Run(parse.GetValue(IdOption) ?? Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            (config, spec), parse.GetValue(ApiSocketOption));
     }
 
     private static VmConfig BuildConfig(ParseResult parse)
@@ -146,40 +112,5 @@ public static class RunCommand
     {
         Console.Error.WriteLine($"sharpvirt: {message}");
         return 1;
-    }
-
-    /// <summary>SIGINT, SIGTERM and SIGHUP stop the guest cleanly, so the terminal is restored.</summary>
-    private sealed class SignalWatch : IDisposable
-    {
-        private readonly PosixSignalRegistration[] _registrations;
-
-        public SignalWatch()
-        {
-            _registrations =
-            [
-                PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
-                PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
-                PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal),
-            ];
-        }
-
-        public VmExitSignal? Target { get; set; }
-
-        public bool Fired { get; private set; }
-
-        private void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            Fired = true;
-            Target?.Set(new VmOutcome(VmOutcomeKind.UserQuit, $"stopped by {context.Signal}"));
-        }
-
-        public void Dispose()
-        {
-            foreach (var r in _registrations)
-            {
-                r.Dispose();
-            }
-        }
     }
 }

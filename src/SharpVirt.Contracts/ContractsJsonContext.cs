@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SharpVirt.Contracts.Api;
 
 namespace SharpVirt.Contracts;
 
@@ -9,4 +10,21 @@ namespace SharpVirt.Contracts;
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
     AllowTrailingCommas = true)]
 [JsonSerializable(typeof(VmConfig))]
+[JsonSerializable(typeof(MachineConfig))]
+[JsonSerializable(typeof(BootSourceConfig))]
+[JsonSerializable(typeof(DriveConfig))]
+[JsonSerializable(typeof(NetworkInterfaceConfig))]
+[JsonSerializable(typeof(BalloonConfig))]
+[JsonSerializable(typeof(VsockConfig))]
+[JsonSerializable(typeof(EntropyConfig))]
+[JsonSerializable(typeof(ConsoleConfig))]
+[JsonSerializable(typeof(ActionRequest))]
+[JsonSerializable(typeof(VmStateRequest))]
+[JsonSerializable(typeof(InstanceInfo))]
+[JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(BalloonUpdate))]
+[JsonSerializable(typeof(BalloonInfo))]
+[JsonSerializable(typeof(DriveUpdate))]
+[JsonSerializable(typeof(NetworkInterfaceUpdate))]
+[JsonSerializable(typeof(MetricsReport))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -160,7 +160,7 @@ internal static class DeviceSpecFactory
         }
     }
 
-    private static RateLimitSpec? RateLimit(string field, RateLimiterConfig? limiter)
+    internal static RateLimitSpec? RateLimit(string field, RateLimiterConfig? limiter)
     {
         if (limiter is null || (limiter.Bandwidth is null && limiter.Ops is null))
         {

@@ -18,33 +18,9 @@ public static class VmSpecFactory
     public static VmSpec Create(VmConfig config, long? hostMemoryBytes = null)
     {
         var machine = config.Machine;
-        if (machine.VcpuCount < 1 || machine.VcpuCount > MaxVcpus)
-        {
-            throw new ConfigException("vcpu_count", $"{machine.VcpuCount} vCPUs: must be between 1 and {MaxVcpus}");
-        }
-
-        var hostMemory = hostMemoryBytes ?? HostMemoryBytes();
-        if (machine.MemSizeMib < MinMemoryMib)
-        {
-            throw new ConfigException("mem_size_mib", $"{machine.MemSizeMib} MiB is too small: the minimum is {MinMemoryMib} MiB");
-        }
-
-        if (machine.MemSizeMib > hostMemory >> 20)
-        {
-            throw new ConfigException("mem_size_mib", $"{machine.MemSizeMib} MiB is more than this host's {hostMemory >> 20} MiB of RAM");
-        }
-
-        var template = CpuTemplate.Find(machine.CpuTemplate) ?? throw new ConfigException("cpu_template",
-            $"unknown template '{machine.CpuTemplate}'; known: {string.Join(", ", CpuTemplate.All.Select(t => t.Name))}");
-
+        var template = CheckMachine(machine, hostMemoryBytes);
         var boot = config.BootSource;
-        var kernel = ReadFile("kernel_image_path", boot.KernelImagePath);
-        if (!BzImageLoader.IsBzImage(kernel) && !ElfLoader.IsElf(kernel))
-        {
-            throw new ConfigException("kernel_image_path", $"{boot.KernelImagePath} is not a bzImage or ELF kernel");
-        }
-
-        var initrd = boot.InitrdPath is { } path ? ReadFile("initrd_path", path) : null;
+        var (kernel, initrd) = ReadBootFiles(boot);
         var cmdline = (boot.BootArgs ?? KernelCmdline.Default) + (template.LinuxArguments.Length > 0 ? " " + template.LinuxArguments : "");
         try
         {
@@ -75,6 +51,41 @@ public static class VmSpecFactory
             Vsock = DeviceSpecFactory.Vsock(config.Vsock),
             Console = DeviceSpecFactory.Console(config.Console),
         };
+    }
+
+    /// <summary>Checks vCPUs, memory and the CPU template; returns the template.</summary>
+    internal static CpuTemplate CheckMachine(MachineConfig machine, long? hostMemoryBytes = null)
+    {
+        if (machine.VcpuCount < 1 || machine.VcpuCount > MaxVcpus)
+        {
+            throw new ConfigException("vcpu_count", $"{machine.VcpuCount} vCPUs: must be between 1 and {MaxVcpus}");
+        }
+
+        var hostMemory = hostMemoryBytes ?? HostMemoryBytes();
+        if (machine.MemSizeMib < MinMemoryMib)
+        {
+            throw new ConfigException("mem_size_mib", $"{machine.MemSizeMib} MiB is too small: the minimum is {MinMemoryMib} MiB");
+        }
+
+        if (machine.MemSizeMib > hostMemory >> 20)
+        {
+            throw new ConfigException("mem_size_mib", $"{machine.MemSizeMib} MiB is more than this host's {hostMemory >> 20} MiB of RAM");
+        }
+
+        return CpuTemplate.Find(machine.CpuTemplate) ?? throw new ConfigException("cpu_template",
+            $"unknown template '{machine.CpuTemplate}'; known: {string.Join(", ", CpuTemplate.All.Select(t => t.Name))}");
+    }
+
+    /// <summary>Reads the kernel (which must be a bzImage or ELF) and the initrd, if any.</summary>
+    internal static (byte[] Kernel, byte[]? Initrd) ReadBootFiles(BootSourceConfig boot)
+    {
+        var kernel = ReadFile("kernel_image_path", boot.KernelImagePath);
+        if (!BzImageLoader.IsBzImage(kernel) && !ElfLoader.IsElf(kernel))
+        {
+            throw new ConfigException("kernel_image_path", $"{boot.KernelImagePath} is not a bzImage or ELF kernel");
+        }
+
+        return (kernel, boot.InitrdPath is { } path ? ReadFile("initrd_path", path) : null);
     }
 
     /// <summary>Physical RAM of this host.</summary>

@@ -1,15 +1,17 @@
 using System.Globalization;
 using System.Text;
 using SharpVirt.Devices.Virtio.Balloon;
+using SharpVirt.Vmm.Control;
 
 namespace SharpVirt.Vmm.Monitor;
 
 /// <summary>
 /// The console monitor's commands (Ctrl-A c), in the spirit of QEMU's human monitor: look at the devices and their
 /// counters, pause and continue the guest, set the balloon's target, quit. Every method is safe to call from the
-/// console thread: devices take their own locks, counters are atomic.
+/// console thread: pause and continue go through the controller's loop (as the API's do), devices take their own
+/// locks, counters are atomic.
 /// </summary>
-public sealed class VmMonitor(Vm vm)
+public sealed class VmMonitor(Vm vm, VmmController controller)
 {
     /// <summary>The prompt shown while the monitor has the keyboard.</summary>
     public const string Prompt = "(sharpvirt) ";
@@ -23,8 +25,8 @@ public sealed class VmMonitor(Vm vm)
             [] => "",
             ["help" or "?"] => Help,
             ["info", "status"] => $"VM status: {(vm.IsPaused ? "paused" : "running")}\n",
-            ["stop"] => vm.Pause() ? "VM paused (cont runs it again)\n" : "the VM is not running\n",
-            ["cont" or "c"] => vm.Resume() ? "" : "the VM is not paused\n",
+            ["stop"] => Run(controller.Pause(), "VM paused (cont runs it again)\n"),
+            ["cont" or "c"] => Run(controller.Resume(), ""),
             ["info", "devices"] => Devices(),
             ["info", "metrics"] => Metrics(),
             ["info", "balloon"] => WithBalloon(BalloonInfo),
@@ -44,6 +46,19 @@ public sealed class VmMonitor(Vm vm)
         "balloon MIB        make the balloon hold MIB MiB of guest memory (0 gives it all back)\n" +
         "quit               stop the VM\n" +
         "Ctrl-A c           back to the guest console\n";
+
+    private static string Run(Task command, string done)
+    {
+        try
+        {
+            command.GetAwaiter().GetResult();
+            return done;
+        }
+        catch (VmmControlException e)
+        {
+            return e.Reason + "\n";
+        }
+    }
 
     private string Devices()
     {

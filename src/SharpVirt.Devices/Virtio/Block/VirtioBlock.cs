@@ -51,7 +51,6 @@ public sealed class VirtioBlock : VirtioDevice
 
     private readonly BlockImage _image;
     private readonly BlockIo _io;
-    private readonly RateLimiter? _limiter;
     private readonly byte[] _config = new byte[ConfigSize];
 
     /// <summary>Opens the raw image at <paramref name="path"/> and creates the device.</summary>
@@ -66,7 +65,7 @@ public sealed class VirtioBlock : VirtioDevice
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         _image = BlockImage.Open(path, readOnly);
-        _limiter = rateLimiter;
+        RateLimiter = rateLimiter ?? RateLimiter.Unlimited();
         var serialBytes = Encoding.UTF8.GetBytes(serial ?? string.Empty);
         if (serialBytes.Length > BlockRequestType.IdBytes)
         {
@@ -103,6 +102,12 @@ public sealed class VirtioBlock : VirtioDevice
     /// <summary>The device's counters.</summary>
     public BlockMetrics Metrics { get; } = new();
 
+    /// <summary>Limits on requests and bytes; reconfigurable while the guest runs.</summary>
+    public RateLimiter RateLimiter { get; }
+
+    /// <summary>Makes every write the guest has completed durable on the host (fdatasync).</summary>
+    public void Flush() => _image.Flush();
+
     /// <summary>The image path.</summary>
     public string ImagePath => _image.Path;
 
@@ -132,7 +137,7 @@ public sealed class VirtioBlock : VirtioDevice
         }
 
         var discard = (activation.AckedFeatures & (VirtioFeatures.Bit(FeatureDiscard) | VirtioFeatures.Bit(FeatureWriteZeroes))) != 0;
-        var server = new BlockQueueServer(_io, _image, activation.Memory, Metrics, _limiter, loop, discard);
+        var server = new BlockQueueServer(_io, _image, activation.Memory, Metrics, RateLimiter, loop, discard);
         server.Queue = WatchRequests(activation, loop, 0, server);
         return server;
     }

@@ -55,8 +55,6 @@ public sealed class VirtioNet : VirtioDevice
     private const ushort LinkUp = 1;
 
     private readonly INetBackend _backend;
-    private readonly RateLimiter? _rxLimiter;
-    private readonly RateLimiter? _txLimiter;
     private readonly byte[] _config = new byte[ConfigSize];
 
     /// <summary>Creates the device over <paramref name="backend"/> (owned: disposed with the device).</summary>
@@ -74,8 +72,8 @@ public sealed class VirtioNet : VirtioDevice
         }
 
         _backend = backend;
-        _rxLimiter = rxLimiter;
-        _txLimiter = txLimiter;
+        RxRateLimiter = rxLimiter ?? RateLimiter.Unlimited();
+        TxRateLimiter = txLimiter ?? RateLimiter.Unlimited();
         mac.CopyTo(_config);
         BinaryPrimitives.WriteUInt16LittleEndian(_config.AsSpan(6), LinkUp);
         BinaryPrimitives.WriteUInt16LittleEndian(_config.AsSpan(8), 1);
@@ -88,6 +86,12 @@ public sealed class VirtioNet : VirtioDevice
 
     /// <summary>The device's counters.</summary>
     public NetMetrics Metrics { get; } = new();
+
+    /// <summary>Limits on what the guest receives; reconfigurable while the guest runs.</summary>
+    public RateLimiter RxRateLimiter { get; }
+
+    /// <summary>Limits on what the guest sends; reconfigurable while the guest runs.</summary>
+    public RateLimiter TxRateLimiter { get; }
 
     /// <summary>The guest's MAC address.</summary>
     public ReadOnlySpan<byte> Mac => _config.AsSpan(0, 6);
@@ -131,9 +135,9 @@ public sealed class VirtioNet : VirtioDevice
 
         SetBackendOffload(OffloadFor(activation.AckedFeatures));
         var mergeable = (activation.AckedFeatures & VirtioFeatures.Bit(FeatureMergeableRx)) != 0;
-        var rx = new NetRx(activation, CreateQueue(activation, 0), 0, _backend, loop, Metrics, _rxLimiter, mergeable);
+        var rx = new NetRx(activation, CreateQueue(activation, 0), 0, _backend, loop, Metrics, RxRateLimiter, mergeable);
         WatchQueue(loop, 0, rx.Process);
-        var tx = new NetTx(activation.Memory, _backend, Metrics, _txLimiter, loop);
+        var tx = new NetTx(activation.Memory, _backend, Metrics, TxRateLimiter, loop);
         tx.Queue = WatchRequests(activation, loop, 1, tx);
         return new Session(this);
     }

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Globalization;
+using SharpVirt.Contracts;
+using SharpVirt.Vmm;
+
+namespace SharpVirt.Cli;
+
+/// <summary>
+/// <c>sharpvirt vmm</c>: one VMM driven by its REST API (as <c>firecracker --api-sock</c>): it waits for its
+/// configuration and the start action, unless a config file is given, which boots at once.
+/// </summary>
+public static class VmmCommand
+{
+    private static readonly Option<string> ApiSocketOption = new("--api-socket", "--api-sock")
+    {
+        Description = "The Unix socket the REST API listens on",
+        Required = true,
+    };
+
+    private static readonly Option<string?> ConfigOption = new("--config", "--config-file") { Description = "A JSON VM config file to boot at once" };
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("vmm", "Run one VMM controlled over its REST API (PUT the config, then PUT /actions {\"action\":\"start\"}).")
+        {
+            ApiSocketOption, ConfigOption, RunCommand.IdOption,
+        };
+        command.SetAction(parse =>
+        {
+            (VmConfig, VmSpec)? boot = null;
+            if (parse.GetValue(ConfigOption) is { } path)
+            {
+                try
+                {
+                    var config = ConfigFile.Load(path);
+                    boot = (config, VmSpecFactory.Create(config));
+                }
+                catch (ConfigException e)
+                {
+                    Console.Error.WriteLine($"sharpvirt: {e.Message}");
+                    return 1;
+                }
+            }
+
+            var id = parse.GetValue(RunCommand.IdOption) ?? Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+            return VmmHost.Run(id, boot, parse.GetValue(ApiSocketOption));
+        });
+        return command;
+    }
+}
