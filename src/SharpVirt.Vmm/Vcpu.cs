@@ -91,6 +91,7 @@ public sealed unsafe class Vcpu : IDisposable
         _resume.Reset();
         _pauseRequested = true;
         _fd.RequestImmediateExit(true); // a kick that lands just before KVM_RUN still makes it return at once
+        ThreadKick.Kick(_pthread); // at once: a guest idle in HLT would otherwise sleep through the first wait
         while (!_parked.Wait(10) && _thread.IsAlive)
         {
             ThreadKick.Kick(_pthread);

@@ -85,6 +85,21 @@ public sealed unsafe class KvmSystem : IDisposable
         throw new KvmException("KVM_GET_SUPPORTED_CPUID", Errno.E2BIG);
     }
 
+    /// <summary>KVM_GET_MSR_INDEX_LIST: the MSRs a vCPU's saved state must carry.</summary>
+    public uint[] GetMsrIndexList()
+    {
+        kvm_msr_list probe = default;
+        // The first call, with room for none, fails with E2BIG and says how many there are.
+        LibC.ioctl(_fd, KvmIoctls.GetMsrIndexList, &probe);
+        var buffer = new uint[probe.nmsrs + 1];
+        fixed (uint* p = buffer)
+        {
+            ((kvm_msr_list*)p)->nmsrs = probe.nmsrs;
+            Errno.CheckKvm(LibC.ioctl(_fd, KvmIoctls.GetMsrIndexList, p), "KVM_GET_MSR_INDEX_LIST");
+            return buffer.AsSpan(1, (int)((kvm_msr_list*)p)->nmsrs).ToArray();
+        }
+    }
+
     /// <summary>KVM_CREATE_VM: a new, empty virtual machine.</summary>
     public VmFd CreateVm()
     {

@@ -97,6 +97,47 @@ public sealed unsafe class VcpuFd : IDisposable
         return t;
     }
 
+    /// <summary>KVM_GET_MP_STATE: runnable, halted, waiting for INIT/SIPI.</summary>
+    public kvm_mp_state GetMpState() => Get<kvm_mp_state>(KvmIoctls.GetMpState, "KVM_GET_MP_STATE");
+
+    /// <summary>KVM_SET_MP_STATE.</summary>
+    public void SetMpState(in kvm_mp_state state) => Set(KvmIoctls.SetMpState, state, "KVM_SET_MP_STATE");
+
+    /// <summary>KVM_GET_XCRS.</summary>
+    public kvm_xcrs GetXcrs() => Get<kvm_xcrs>(KvmIoctls.GetXcrs, "KVM_GET_XCRS");
+
+    /// <summary>KVM_SET_XCRS.</summary>
+    public void SetXcrs(in kvm_xcrs xcrs) => Set(KvmIoctls.SetXcrs, xcrs, "KVM_SET_XCRS");
+
+    /// <summary>KVM_GET_DEBUGREGS.</summary>
+    public kvm_debugregs GetDebugregs() => Get<kvm_debugregs>(KvmIoctls.GetDebugregs, "KVM_GET_DEBUGREGS");
+
+    /// <summary>KVM_SET_DEBUGREGS.</summary>
+    public void SetDebugregs(in kvm_debugregs regs) => Set(KvmIoctls.SetDebugregs, regs, "KVM_SET_DEBUGREGS");
+
+    /// <summary>KVM_GET_MSRS for <paramref name="indices"/>; throws if KVM returned fewer, naming the first missing one.</summary>
+    public kvm_msr_entry[] GetMsrs(ReadOnlySpan<uint> indices)
+    {
+        var buffer = new byte[sizeof(kvm_msrs) + indices.Length * sizeof(kvm_msr_entry)];
+        fixed (byte* p = buffer)
+        {
+            ((kvm_msrs*)p)->nmsrs = (uint)indices.Length;
+            var entries = new Span<kvm_msr_entry>(p + sizeof(kvm_msrs), indices.Length);
+            for (var i = 0; i < indices.Length; i++)
+            {
+                entries[i].index = indices[i];
+            }
+
+            var read = Errno.CheckKvm(LibC.ioctl(_fd, KvmIoctls.GetMsrs, p), "KVM_GET_MSRS");
+            if (read != indices.Length)
+            {
+                throw new KvmException($"KVM_GET_MSRS (MSR 0x{indices[read]:x} refused)", Errno.EINVAL);
+            }
+
+            return entries.ToArray();
+        }
+    }
+
     /// <summary>KVM_SET_CPUID2.</summary>
     public void SetCpuid(ReadOnlySpan<kvm_cpuid_entry2> entries)
     {

@@ -82,4 +82,40 @@ public static class KvmIoctls
     public static readonly nuint SetXsave = Iow<kvm_xsave>(0xa5);
     /// <summary>KVM_SET_VCPU_EVENTS.</summary>
     public static readonly nuint SetVcpuEvents = Iow<kvm_vcpu_events>(0xa0);
+
+    /// <summary>KVM_GET_MSR_INDEX_LIST (system): the MSRs KVM saves and restores for a vCPU.</summary>
+    public static readonly nuint GetMsrIndexList = Iowr<kvm_msr_list>(0x02);
+
+    /// <summary>KVM_SET_MP_STATE.</summary>
+    public static readonly nuint SetMpState = Iow<kvm_mp_state>(0x99);
+
+    /// <summary>KVM_GET_XCRS.</summary>
+    public static readonly nuint GetXcrs = Ior<kvm_xcrs>(0xa6);
+
+    /// <summary>KVM_SET_XCRS.</summary>
+    public static readonly nuint SetXcrs = Iow<kvm_xcrs>(0xa7);
+
+    /// <summary>KVM_GET_DEBUGREGS.</summary>
+    public static readonly nuint GetDebugregs = Ior<kvm_debugregs>(0xa1);
+
+    /// <summary>KVM_SET_DEBUGREGS.</summary>
+    public static readonly nuint SetDebugregs = Iow<kvm_debugregs>(0xa2);
+
+    /// <summary>KVM_GET_IRQCHIP (VM).</summary>
+    public static readonly nuint GetIrqchip = Iowr<kvm_irqchip>(0x62);
+
+    /// <summary>KVM_SET_IRQCHIP (VM; the kernel declares it _IOR).</summary>
+    public static readonly nuint SetIrqchip = Ior<kvm_irqchip>(0x63);
+
+    /// <summary>KVM_GET_CLOCK (VM).</summary>
+    public static readonly nuint GetClock = Ior<kvm_clock_data>(0x7c);
+
+    /// <summary>KVM_SET_CLOCK (VM).</summary>
+    public static readonly nuint SetClock = Iow<kvm_clock_data>(0x7b);
+
+    /// <summary>KVM_GET_PIT2 (VM; shares its number with KVM_GET_VCPU_EVENTS, told apart by size).</summary>
+    public static readonly nuint GetPit2 = Ior<kvm_pit_state2>(0x9f);
+
+    /// <summary>KVM_SET_PIT2 (VM).</summary>
+    public static readonly nuint SetPit2 = Iow<kvm_pit_state2>(0xa0);
 }
