@@ -29,6 +29,7 @@ public static class VmClientCommand
         command.Subcommands.Add(Verb("flush", "Make every disk's completed writes durable on the host", c => Action(c, "flush")));
         command.Subcommands.Add(Metrics());
         command.Subcommands.Add(Balloon());
+        command.Subcommands.Add(Snapshot());
         return command;
     }
 
@@ -67,6 +68,18 @@ public static class VmClientCommand
 
             return Report(c.Send(HttpMethod.Patch, "/balloon", string.Create(CultureInfo.InvariantCulture, $"{{\"amount_mib\":{mib}}}")));
         }));
+        return verb;
+    }
+
+    private static Command Snapshot()
+    {
+        var to = new Option<string>("--to") { Description = "The directory to write (files state and memory)", Required = true };
+        var verb = new Command("snapshot", "Write the guest's state and memory to a directory; it runs on (restore: sharpvirt vmm --restore DIR)")
+        {
+            SocketOption, to,
+        };
+        verb.SetAction(parse => Call(parse, c => Report(c.Send(HttpMethod.Put, "/snapshot/create",
+            $"{{\"snapshot_path\":{System.Text.Json.JsonSerializer.Serialize(Path.GetFullPath(parse.GetValue(to)!), SharpVirt.Contracts.ContractsJsonContext.Default.String)}}}"))));
         return verb;
     }
 

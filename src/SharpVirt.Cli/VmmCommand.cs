@@ -11,20 +11,21 @@ namespace SharpVirt.Cli;
 /// </summary>
 public static class VmmCommand
 {
-    private static readonly Option<string> ApiSocketOption = new("--api-socket", "--api-sock")
+    private static readonly Option<string?> ApiSocketOption = new("--api-socket", "--api-sock")
     {
-        Description = "The Unix socket the REST API listens on",
-        Required = true,
+        Description = "The Unix socket the REST API listens on (optional with --config or --restore)",
     };
 
     private static readonly Option<string?> ConfigOption = new("--config", "--config-file") { Description = "A JSON VM config file to boot at once" };
+
+    private static readonly Option<string?> RestoreOption = new("--restore") { Description = "A snapshot directory (sharpvirt vm snapshot --to DIR): the guest continues where it was" };
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var command = new Command("vmm", "Run one VMM controlled over its REST API (PUT the config, then PUT /actions {\"action\":\"start\"}).")
         {
-            ApiSocketOption, ConfigOption, RunCommand.IdOption,
+            ApiSocketOption, ConfigOption, RestoreOption, RunCommand.IdOption,
         };
         command.SetAction(parse =>
         {
@@ -43,8 +44,21 @@ public static class VmmCommand
                 }
             }
 
+            var restore = parse.GetValue(RestoreOption);
+            if (parse.GetValue(ApiSocketOption) is null && boot is null && restore is null)
+            {
+                Console.Error.WriteLine("sharpvirt: --api-socket: needed to configure the VM, unless --config or --restore gives it");
+                return 1;
+            }
+
+            if (restore is not null && boot is not null)
+            {
+                Console.Error.WriteLine("sharpvirt: --restore: give either --config or --restore, not both");
+                return 1;
+            }
+
             var id = parse.GetValue(RunCommand.IdOption) ?? Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-            return VmmHost.Run(id, boot, parse.GetValue(ApiSocketOption));
+            return VmmHost.Run(id, boot, parse.GetValue(ApiSocketOption), restore);
         });
         return command;
     }

@@ -15,7 +15,7 @@ namespace SharpVirt.Cli;
 /// </summary>
 internal static class VmmHost
 {
-    public static int Run(string id, (VmConfig Config, VmSpec Spec)? boot, string? apiSocket)
+    public static int Run(string id, (VmConfig Config, VmSpec Spec)? boot, string? apiSocket, string? restore = null)
     {
         using var stdin = new FileDescriptor(0, ownsHandle: false);
         var stdout = Console.OpenStandardOutput();
@@ -35,6 +35,17 @@ internal static class VmmHost
             if (boot is { } b)
             {
                 controller.Start(b.Config, b.Spec).GetAwaiter().GetResult();
+            }
+            else if (restore is not null)
+            {
+                try
+                {
+                    controller.LoadSnapshot(restore).GetAwaiter().GetResult();
+                }
+                catch (VmmControlException e) when (e.Field == "snapshot_path")
+                {
+                    throw new VmmControlException(e.Kind, "--restore", e.Reason);
+                }
             }
 
             var outcome = controller.Completion.GetAwaiter().GetResult();

@@ -27,4 +27,7 @@ namespace SharpVirt.Contracts;
 [JsonSerializable(typeof(DriveUpdate))]
 [JsonSerializable(typeof(NetworkInterfaceUpdate))]
 [JsonSerializable(typeof(MetricsReport))]
+[JsonSerializable(typeof(SnapshotCreateRequest))]
+[JsonSerializable(typeof(SnapshotLoadRequest))]
+[JsonSerializable(typeof(SnapshotReport))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -71,6 +71,67 @@ public sealed unsafe class GuestMemory : IDisposable
         return new GuestMemory([.. regions]);
     }
 
+    /// <summary>
+    /// Guest RAM whose initial contents are a file (a snapshot's memory): each range maps <paramref name="file"/> at its
+    /// offset copy-on-write (MAP_PRIVATE), so pages are read when first touched and guest writes never reach the file.
+    /// </summary>
+    public static GuestMemory MapFile(IEnumerable<(ulong Start, ulong Size, long FileOffset)> ranges, SafeHandle file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var sorted = ranges.OrderBy(r => r.Start).ToArray();
+        var regions = new List<GuestRegion>(sorted.Length);
+        var added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            ulong previousEnd = 0;
+            foreach (var (start, size, offset) in sorted)
+            {
+                if (size == 0 || (start | size) % PageSize != 0 || offset < 0 || (ulong)offset % PageSize != 0
+                    || start < previousEnd || ulong.MaxValue - start < size)
+                {
+                    throw new GuestMemoryException(GuestMemoryErrorKind.InvalidLayout,
+                        $"invalid guest memory region 0x{start:x}+0x{size:x} at file offset {offset}");
+                }
+
+                var host = LibC.mmap(0, (nuint)size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE | LibC.MAP_NORESERVE,
+                    (int)file.DangerousGetHandle(), offset);
+                if (host == LibC.MapFailed)
+                {
+                    throw new GuestMemoryException(GuestMemoryErrorKind.MapFailed,
+                        $"cannot map {size >> 20} MiB of guest memory from the snapshot: {Errno.Describe(Errno.Last)}");
+                }
+
+                LibC.madvise(host, (nuint)size, LibC.MADV_DONTFORK);
+                regions.Add(new GuestRegion(start, size, host));
+                previousEnd = start + size;
+            }
+        }
+        catch
+        {
+            foreach (var r in regions)
+            {
+                LibC.munmap(r.HostAddress, (nuint)r.Size);
+            }
+
+            throw;
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease(); // the mappings hold the file open on their own
+            }
+        }
+
+        if (regions.Count == 0)
+        {
+            throw new GuestMemoryException(GuestMemoryErrorKind.InvalidLayout, "guest memory needs at least one region");
+        }
+
+        return new GuestMemory([.. regions]);
+    }
+
     /// <summary>Whether [address, address+length) is wholly inside guest RAM (one region).</summary>
     public bool IsValidRange(ulong address, ulong length) => FindRegion(address, length) >= 0;
 

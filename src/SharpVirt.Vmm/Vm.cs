@@ -2,7 +2,10 @@ using SharpVirt.Devices.Bus;
 using SharpVirt.Devices.Legacy;
 using SharpVirt.Interop.Kvm;
 using SharpVirt.Memory;
+using SharpVirt.Contracts;
+using SharpVirt.Interop.Kvm.Abi;
 using SharpVirt.Vmm.Emulation;
+using SharpVirt.Vmm.Snapshot;
 
 namespace SharpVirt.Vmm;
 
@@ -16,13 +19,17 @@ public sealed class Vm : IDisposable
     private readonly VmFd _fd;
     private readonly List<Vcpu> _vcpus;
     private readonly List<IDisposable> _owned;
+    private readonly List<kvm_cpuid_entry2[]> _cpuids;
     private readonly Lock _runStateLock = new();
     private bool _started;
     private int _disposed;
 
-    internal Vm(KvmSystem kvm, VmFd fd, GuestMemory memory, IoBus pio, IoBus mmio, Serial16550 serial,
-        List<Vcpu> vcpus, VmExitSignal exit, EmulationAssist assist, List<IDisposable> owned, IReadOnlyList<VmDevice> devices)
+    internal Vm(KvmSystem kvm, VmFd fd, GuestMemory memory, IoBus pio, IoBus mmio, LegacyDevices legacy,
+        List<Vcpu> vcpus, List<kvm_cpuid_entry2[]> cpuids, VmExitSignal exit, EmulationAssist assist, List<IDisposable> owned,
+        IReadOnlyList<VmDevice> devices)
     {
+        Legacy = legacy;
+        _cpuids = cpuids;
         _owned = owned;
         Devices = devices;
         _kvm = kvm;
@@ -30,7 +37,6 @@ public sealed class Vm : IDisposable
         Memory = memory;
         PioBus = pio;
         MmioBus = mmio;
-        Serial = serial;
         _vcpus = vcpus;
         Exit = exit;
         Assist = assist;
@@ -46,7 +52,10 @@ public sealed class Vm : IDisposable
     public IoBus MmioBus { get; }
 
     /// <summary>The COM1 UART (the guest's console).</summary>
-    public Serial16550 Serial { get; }
+    public Serial16550 Serial => Legacy.Serial;
+
+    /// <summary>The legacy devices (serial, CMOS, i8042).</summary>
+    public LegacyDevices Legacy { get; }
 
     /// <summary>The vCPUs.</summary>
     public IReadOnlyList<Vcpu> Vcpus => _vcpus;
@@ -120,6 +129,40 @@ public sealed class Vm : IDisposable
             return true;
         }
     }
+
+    /// <summary>
+    /// Reads the whole machine state of a paused guest (everything but RAM, which <see cref="MemoryFile"/> writes):
+    /// every vCPU, the interrupt controllers, the PIT, the clock and the legacy devices.
+    /// </summary>
+    public VmSnapshot CaptureState(VmConfig config)
+    {
+        lock (_runStateLock)
+        {
+            if (!IsPaused)
+            {
+                throw new InvalidOperationException("the VM must be paused to capture its state");
+            }
+
+            var msrs = _kvm.GetMsrIndexList();
+            return new VmSnapshot
+            {
+                Config = config,
+                Memory = MemoryFile.Layout(Memory),
+                Vcpus = [.. _vcpus.Select((v, i) => VcpuSnapshot.Capture((uint)i, v.Fd, _cpuids[i], msrs))],
+                Irqchips = [.. new uint[] { 0, 1, 2 }.Select(chip => Bytes(_fd.GetIrqchip(chip)))],
+                Pit = Bytes(_fd.GetPit2()),
+                ClockNs = _fd.GetClock().clock,
+                Serial = Legacy.Serial.SaveState(),
+                Cmos = Legacy.Cmos.SaveState(),
+                I8042 = Legacy.I8042.SaveState(),
+                TakenAt = DateTime.UtcNow,
+                VmmVersion = VmmInfo.Version,
+            };
+        }
+    }
+
+    private static byte[] Bytes<T>(T value)
+        where T : unmanaged => System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<T>(ref value)).ToArray();
 
     /// <summary>Starts every vCPU and waits for the guest to stop; the vCPUs are stopped before it returns.</summary>
     public async Task<VmOutcome> RunAsync()

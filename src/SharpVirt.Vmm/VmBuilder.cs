@@ -8,6 +8,9 @@ using SharpVirt.Interop.Kvm;
 using SharpVirt.Memory;
 using SharpVirt.Vmm.Cpu;
 using SharpVirt.Vmm.Emulation;
+using SharpVirt.Vmm.Snapshot;
+using SharpVirt.Interop.Kvm.Abi;
+using System.Runtime.InteropServices;
 
 namespace SharpVirt.Vmm;
 
@@ -15,13 +18,38 @@ namespace SharpVirt.Vmm;
 /// <param name="Output">Bytes the guest writes to COM1.</param>
 public sealed record ConsoleBackend(Stream Output);
 
+/// <summary>The legacy devices whose state a snapshot keeps.</summary>
+/// <param name="Serial">COM1.</param>
+/// <param name="Cmos">The CMOS clock and RAM.</param>
+/// <param name="I8042">The keyboard controller.</param>
+public sealed record LegacyDevices(Serial16550 Serial, CmosRtc Cmos, I8042Controller I8042);
+
 /// <summary>The boot recipe: one straight line from a <see cref="VmSpec"/> to a <see cref="Vm"/> ready to run.</summary>
 public static class VmBuilder
 {
     private const uint SerialGsi = 4;
 
     /// <summary>Builds the VM: KVM objects, memory, devices, kernel, boot tables, vCPUs.</summary>
-    public static Vm Build(VmSpec spec, ConsoleBackend console)
+    public static Vm Build(VmSpec spec, ConsoleBackend console) =>
+        Assemble(spec, console, () => GuestMemory.Create(GuestRamLayout.Ranges(spec.MemoryBytes)), snapshot: null);
+
+    /// <summary>
+    /// Builds the VM a snapshot froze: the same machine from its configuration, guest RAM mapped from the snapshot's
+    /// memory file, and every vCPU, interrupt controller, timer and legacy device set to the saved state.
+    /// </summary>
+    public static Vm Restore(VmSpec spec, ConsoleBackend console, VmSnapshot snapshot, SafeHandle memoryFile)
+    {
+        var expected = GuestRamLayout.Ranges(spec.MemoryBytes);
+        if (snapshot.Memory.Count != expected.Count || snapshot.Memory.Where((m, i) => m.Start != expected[i].Start || m.Size != expected[i].Size).Any()
+            || snapshot.Vcpus.Count != spec.VcpuCount)
+        {
+            throw new SnapshotException(SnapshotErrorKind.Corrupt, "the snapshot's memory layout or vCPU count does not match its configuration");
+        }
+
+        return Assemble(spec, console, () => GuestMemory.MapFile(snapshot.Memory.Select(m => (m.Start, m.Size, m.FileOffset)), memoryFile), snapshot);
+    }
+
+    private static Vm Assemble(VmSpec spec, ConsoleBackend console, Func<GuestMemory> createMemory, VmSnapshot? snapshot)
     {
         var kvm = KvmSystem.Open();
         VmFd? fd = null;
@@ -36,7 +64,7 @@ public static class VmBuilder
             fd.CreateIrqchip();
             fd.CreatePit2();
 
-            memory = GuestMemory.Create(GuestRamLayout.Ranges(spec.MemoryBytes));
+            memory = createMemory();
             for (var slot = 0; slot < memory.Regions.Count; slot++)
             {
                 var r = memory.Regions[slot];
@@ -48,25 +76,39 @@ public static class VmBuilder
             var mmio = new IoBus("mmio");
             var panicWatch = new PanicDetectingStream(console.Output, exit);
             var serial = new Serial16550(panicWatch, new KvmInterruptLine(fd, SerialGsi));
-            AddLegacyDevices(pio, serial, exit, spec.MemoryBytes);
+            var legacy = AddLegacyDevices(pio, serial, exit, spec.MemoryBytes);
             var virtio = new VirtioMmioSlots(mmio, fd, memory);
             var devices = VirtioDeviceSet.Build(spec, virtio, owned);
             // Disposed after the devices: their threads may signal the interrupt lines until they stop.
             owned.Add(virtio);
-            var entry = LoadGuest(memory, spec, virtio.AcpiDevices);
+            var entry = snapshot is null ? LoadGuest(memory, spec, virtio.AcpiDevices) : 0;
 
             var assist = new EmulationAssist(memory);
             var supported = spec.CpuTemplate.Apply(kvm.GetSupportedCpuid());
+            var cpuids = new List<kvm_cpuid_entry2[]>();
             for (uint id = 0; id < spec.VcpuCount; id++)
             {
                 var vcpuFd = fd.CreateVcpu(id);
                 vcpus.Add(new Vcpu(vcpuFd, pio, mmio, exit, assist));
-                vcpuFd.SetCpuid(CpuidNormalizer.ForVcpu(supported, id, spec.VcpuCount));
-                VcpuSetup.ConfigureCommon(vcpuFd);
+                var cpuid = snapshot?.Vcpus[(int)id].CpuidEntries() ?? CpuidNormalizer.ForVcpu(supported, id, spec.VcpuCount);
+                vcpuFd.SetCpuid(cpuid);
+                cpuids.Add(cpuid);
+                if (snapshot is null)
+                {
+                    VcpuSetup.ConfigureCommon(vcpuFd);
+                }
             }
 
-            VcpuSetup.ConfigureBootCpu(vcpus[0].Fd, entry);
-            return new Vm(kvm, fd, memory, pio, mmio, serial, vcpus, exit, assist, owned, devices);
+            if (snapshot is null)
+            {
+                VcpuSetup.ConfigureBootCpu(vcpus[0].Fd, entry);
+            }
+            else
+            {
+                VmStateRestore.Apply(snapshot, fd, vcpus, legacy);
+            }
+
+            return new Vm(kvm, fd, memory, pio, mmio, legacy, vcpus, cpuids, exit, assist, owned, devices);
         }
         catch
         {
@@ -87,15 +129,18 @@ public static class VmBuilder
         }
     }
 
-    private static void AddLegacyDevices(IoBus pio, Serial16550 serial, VmExitSignal exit, ulong memoryBytes)
+    private static LegacyDevices AddLegacyDevices(IoBus pio, Serial16550 serial, VmExitSignal exit, ulong memoryBytes)
     {
         void Reset() => exit.Set(new VmOutcome(VmOutcomeKind.Reboot, "the guest rebooted"));
+        var i8042 = new I8042Controller(Reset);
+        var cmos = new CmosRtc(() => DateTime.UtcNow, memoryBytes);
         pio.Insert(serial, 0x3f8, 8);
-        pio.Insert(new I8042Controller(Reset), 0x60, 5);
-        pio.Insert(new CmosRtc(() => DateTime.UtcNow, memoryBytes), 0x70, 2);
+        pio.Insert(i8042, 0x60, 5);
+        pio.Insert(cmos, 0x70, 2);
         pio.Insert(new PostCodePort(null), 0x80, 1);
         pio.Insert(new AcpiPmDevice(() => exit.Set(new VmOutcome(VmOutcomeKind.PowerOff, "the guest powered off")), Reset),
             X64Layout.AcpiSleepControlPort, 3);
+        return new LegacyDevices(serial, cmos, i8042);
     }
 
     /// <summary>Places kernel, command line, initrd, ACPI and MP tables, the zero page and the long-mode tables; returns the entry.</summary>

@@ -15,12 +15,20 @@ public static class VmSpecFactory
     public const int MaxVcpus = 255;
 
     /// <summary>Checks every field and reads the kernel and initrd; throws <see cref="ConfigException"/> naming the field.</summary>
-    public static VmSpec Create(VmConfig config, long? hostMemoryBytes = null)
+    public static VmSpec Create(VmConfig config, long? hostMemoryBytes = null) => Create(config, hostMemoryBytes, readBootFiles: true);
+
+    /// <summary>
+    /// The spec of a VM restored from a snapshot: the same checks, but the kernel and initrd are not read (guest
+    /// memory already holds the booted kernel; they may be gone from the host).
+    /// </summary>
+    public static VmSpec ForRestore(VmConfig config) => Create(config, null, readBootFiles: false);
+
+    private static VmSpec Create(VmConfig config, long? hostMemoryBytes, bool readBootFiles)
     {
         var machine = config.Machine;
         var template = CheckMachine(machine, hostMemoryBytes);
         var boot = config.BootSource;
-        var (kernel, initrd) = ReadBootFiles(boot);
+        var (kernel, initrd) = readBootFiles ? ReadBootFiles(boot) : ([], null);
         var cmdline = (boot.BootArgs ?? KernelCmdline.Default) + (template.LinuxArguments.Length > 0 ? " " + template.LinuxArguments : "");
         try
         {

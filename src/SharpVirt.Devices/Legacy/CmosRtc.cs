@@ -73,6 +73,27 @@ public sealed class CmosRtc : IBusDevice
     {
     }
 
+
+    /// <summary>The CMOS RAM and index register now (for a snapshot).</summary>
+    public CmosState SaveState()
+    {
+        lock (_lock)
+        {
+            return new CmosState([.. _ram], _index);
+        }
+    }
+
+    /// <summary>Takes a snapshot's CMOS RAM and index register.</summary>
+    public void RestoreState(CmosState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        lock (_lock)
+        {
+            state.Ram.AsSpan(0, Math.Min(RamSize, state.Ram.Length)).CopyTo(_ram);
+            _index = state.Index & (RamSize - 1);
+        }
+    }
+
     /// <inheritdoc />
     public void Read(ulong offset, Span<byte> data)
     {

@@ -73,6 +73,27 @@ public sealed class I8042Controller : IBusDevice
     /// <summary>Reset requests the guest made through the controller.</summary>
     public long ResetCount => Interlocked.Read(ref _resets);
 
+
+    /// <summary>The controller's registers now (for a snapshot).</summary>
+    public I8042State SaveState()
+    {
+        lock (_lock)
+        {
+            return new I8042State(_commandByte, _outputPort, _output, _outputFull, _pendingCommand, _portB);
+        }
+    }
+
+    /// <summary>Takes a snapshot's registers.</summary>
+    public void RestoreState(I8042State state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        lock (_lock)
+        {
+            (_commandByte, _outputPort, _output, _outputFull, _pendingCommand, _portB) =
+                (state.CommandByte, state.OutputPort, state.Output, state.OutputFull, state.PendingCommand, (byte)(state.PortB & PortBWritable));
+        }
+    }
+
     /// <inheritdoc />
     public void Read(ulong offset, Span<byte> data)
     {

@@ -438,6 +438,36 @@ public sealed class Serial16550 : IBusDevice
         return IirNoInterrupt;
     }
 
+    /// <summary>The registers and receive FIFO now (for a snapshot; the guest is paused).</summary>
+    public SerialState SaveState()
+    {
+        lock (_lock)
+        {
+            return new SerialState(_ier, _lcr, _mcr, _lsrErrors, _msrDelta, _scratch, _divisorLow, _divisorHigh,
+                _fifosEnabled, _thrEmptyPending, [.. _rx]);
+        }
+    }
+
+    /// <summary>Takes a snapshot's registers and FIFO, and sets the interrupt line to match them.</summary>
+    public void RestoreState(SerialState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        lock (_lock)
+        {
+            (_ier, _lcr, _mcr, _lsrErrors, _msrDelta, _scratch, _divisorLow, _divisorHigh) =
+                (state.Ier, state.Lcr, (byte)(state.Mcr & McrWritable), state.LsrErrors, state.MsrDelta, state.Scratch, state.DivisorLow, state.DivisorHigh);
+            (_fifosEnabled, _thrEmptyPending) = (state.FifosEnabled, state.ThrEmptyPending);
+            _rx.Clear();
+            foreach (var b in state.RxFifo.Take(RxFifoCapacity))
+            {
+                _rx.Enqueue(b);
+            }
+
+            _lineAsserted = false;
+            UpdateInterrupt();
+        }
+    }
+
     private void UpdateInterrupt()
     {
         var asserted = PendingInterrupt() != IirNoInterrupt && (_mcr & McrOut2) != 0;

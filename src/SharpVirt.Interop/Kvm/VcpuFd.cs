@@ -115,6 +115,25 @@ public sealed unsafe class VcpuFd : IDisposable
     /// <summary>KVM_SET_DEBUGREGS.</summary>
     public void SetDebugregs(in kvm_debugregs regs) => Set(KvmIoctls.SetDebugregs, regs, "KVM_SET_DEBUGREGS");
 
+    /// <summary>KVM_GET_MSRS for <paramref name="indices"/>: returns how many KVM read (it stops at the first it cannot).</summary>
+    public int TryGetMsrs(ReadOnlySpan<uint> indices, out kvm_msr_entry[] entries)
+    {
+        var buffer = new byte[sizeof(kvm_msrs) + indices.Length * sizeof(kvm_msr_entry)];
+        fixed (byte* p = buffer)
+        {
+            ((kvm_msrs*)p)->nmsrs = (uint)indices.Length;
+            var all = new Span<kvm_msr_entry>(p + sizeof(kvm_msrs), indices.Length);
+            for (var i = 0; i < indices.Length; i++)
+            {
+                all[i].index = indices[i];
+            }
+
+            var read = Errno.CheckKvm(LibC.ioctl(_fd, KvmIoctls.GetMsrs, p), "KVM_GET_MSRS");
+            entries = all[..read].ToArray();
+            return read;
+        }
+    }
+
     /// <summary>KVM_GET_MSRS for <paramref name="indices"/>; throws if KVM returned fewer, naming the first missing one.</summary>
     public kvm_msr_entry[] GetMsrs(ReadOnlySpan<uint> indices)
     {

@@ -48,8 +48,7 @@ public sealed partial class VmmController : IDisposable
     public Task<VmOutcome> Completion => _completion.Task;
 
     /// <summary>The VMM's version, as <c>GET /</c> reports it.</summary>
-    public static string Version { get; } =
-        typeof(VmmController).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    public static string Version => VmmInfo.Version;
 
     /// <summary>What the VMM is and what its guest does.</summary>
     public Task<InstanceInfo> GetInfo() => Post(() => new InstanceInfo
@@ -235,6 +234,12 @@ public sealed partial class VmmController : IDisposable
             throw new VmmControlException(VmmControlErrorKind.Failed, null, e.Message);
         }
 
+        Run(vm);
+    }
+
+    /// <summary>Wires a built VM to the console and starts its vCPUs; its end comes back to the loop.</summary>
+    private void Run(Vm vm)
+    {
         _vm = vm;
         _attachment = _attach(vm);
         _state = VmState.Running;
@@ -260,8 +265,17 @@ public sealed partial class VmmController : IDisposable
         {
             try
             {
+                if (_spec!.Kernel.Length == 0)
+                {
+                    _spec = VmSpecFactory.Create(_config); // restored from a snapshot: the reboot needs the kernel
+                }
+
                 Boot();
                 return;
+            }
+            catch (ConfigException e)
+            {
+                outcome = new VmOutcome(VmOutcomeKind.Error, $"the guest rebooted and could not start again: {e.Message}");
             }
             catch (VmmControlException e)
             {
