@@ -182,6 +182,33 @@ public sealed class SharpVirtProcess : IDisposable
         long.Parse(File.ReadAllLines($"/proc/{Pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
 
+    /// <summary>
+    /// The resident bytes of the guest's RAM mapping alone (the mappings of exactly <paramref name="memoryBytes"/>, from
+    /// /proc/PID/smaps): unlike <see cref="Rss"/>, not moved by the VMM's own heap.
+    /// </summary>
+    public long GuestRss(long memoryBytes = 256L << 20)
+    {
+        long total = 0;
+        var inGuest = false;
+        foreach (var line in File.ReadLines($"/proc/{Pid}/smaps"))
+        {
+            var dash = line.IndexOf('-', StringComparison.Ordinal);
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (dash > 0 && space > dash && !line.EndsWith(" kB", StringComparison.Ordinal))
+            {
+                var start = Convert.ToInt64(line[..dash], 16);
+                var end = Convert.ToInt64(line[(dash + 1)..space], 16);
+                inGuest = end - start == memoryBytes;
+            }
+            else if (inGuest && line.StartsWith("Rss:", StringComparison.Ordinal))
+            {
+                total += long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        return total;
+    }
+
     /// <summary>Sends keys as they are (no newline): Ctrl-A c is "\u0001c".</summary>
     public void Keys(string keys)
     {
