@@ -6,6 +6,7 @@ using SharpVirt.Devices.Virtio.Block;
 using SharpVirt.Devices.Virtio.Console;
 using SharpVirt.Devices.Virtio.Net;
 using SharpVirt.Devices.Virtio.Rng;
+using SharpVirt.Devices.Virtio.Transport.Mmio;
 using SharpVirt.Devices.Virtio.Vsock;
 using SharpVirt.Interop;
 using SharpVirt.Interop.Net;
@@ -17,7 +18,8 @@ namespace SharpVirt.Vmm;
 /// <param name="Kind">"block", "net", "rng", "balloon", "vsock", "console".</param>
 /// <param name="Device">The device.</param>
 /// <param name="Metrics">Its counters.</param>
-public sealed record VmDevice(string Name, string Kind, IVirtioDevice Device, MetricSet Metrics);
+/// <param name="Transport">Its virtio-mmio transport.</param>
+public sealed record VmDevice(string Name, string Kind, IVirtioDevice Device, MetricSet Metrics, VirtioMmioTransport Transport);
 
 /// <summary>Creates the spec's virtio devices, in a fixed order (disks, network cards, then the others), on their slots.</summary>
 internal static class VirtioDeviceSet
@@ -26,48 +28,47 @@ internal static class VirtioDeviceSet
     internal static List<VmDevice> Build(VmSpec spec, VirtioMmioSlots slots, List<IDisposable> owned)
     {
         var devices = new List<VmDevice>();
-        void Place(VmDevice entry, IDisposable disposable)
+        void Place(string name, string kind, VirtioDevice device, MetricSet metrics)
         {
-            owned.Add(disposable);
-            slots.Add(entry.Device);
-            devices.Add(entry);
+            owned.Add(device);
+            devices.Add(new VmDevice(name, kind, device, metrics, slots.Add(device)));
         }
 
         foreach (var drive in spec.Drives)
         {
             var disk = OpenDisk(drive);
-            Place(new VmDevice(drive.Id, "block", disk, disk.Metrics), disk);
+            Place(drive.Id, "block", disk, disk.Metrics);
         }
 
         for (var i = 0; i < spec.Nets.Count; i++)
         {
             var net = spec.Nets[i];
             var card = new VirtioNet(new TapBackend(OpenTap(i, net)), net.Mac, net.Rx?.Create(), net.Tx?.Create());
-            Place(new VmDevice(net.Id, "net", card, card.Metrics), card);
+            Place(net.Id, "net", card, card.Metrics);
         }
 
         if (spec.Entropy)
         {
             var rng = new VirtioRng();
-            Place(new VmDevice("rng", "rng", rng, rng.Metrics), rng);
+            Place("rng", "rng", rng, rng.Metrics);
         }
 
         if (spec.Console is { } c)
         {
             var console = new VirtioConsole(OpenConsole(c));
-            Place(new VmDevice("hvc0", "console", console, console.Metrics), console);
+            Place("hvc0", "console", console, console.Metrics);
         }
 
         if (spec.Vsock is { } v)
         {
             var vsock = OpenVsock(v);
-            Place(new VmDevice("vsock", "vsock", vsock, vsock.Metrics), vsock);
+            Place("vsock", "vsock", vsock, vsock.Metrics);
         }
 
         if (spec.Balloon is { } b)
         {
             var balloon = new VirtioBalloon(b.AmountMib, b.DeflateOnOom, b.StatsInterval, b.FreePageReporting);
-            Place(new VmDevice("balloon", "balloon", balloon, balloon.Metrics), balloon);
+            Place("balloon", "balloon", balloon, balloon.Metrics);
         }
 
         return devices;

@@ -132,7 +132,8 @@ public sealed class Vm : IDisposable
 
     /// <summary>
     /// Reads the whole machine state of a paused guest (everything but RAM, which <see cref="MemoryFile"/> writes):
-    /// every vCPU, the interrupt controllers, the PIT, the clock and the legacy devices.
+    /// every vCPU, the interrupt controllers, the PIT, the clock, the legacy and the virtio devices (paused too, with
+    /// their work in flight done).
     /// </summary>
     public VmSnapshot CaptureState(VmConfig config)
     {
@@ -155,6 +156,7 @@ public sealed class Vm : IDisposable
                 Serial = Legacy.Serial.SaveState(),
                 Cmos = Legacy.Cmos.SaveState(),
                 I8042 = Legacy.I8042.SaveState(),
+                Devices = [.. Devices.Select(d => new DeviceSnapshot(d.Name, d.Kind, d.Transport.SaveState(), d.Device.SaveQueuePositions(), d.Device.SaveDeviceState()))],
                 TakenAt = DateTime.UtcNow,
                 VmmVersion = VmmInfo.Version,
             };

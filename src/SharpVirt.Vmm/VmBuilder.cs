@@ -105,7 +105,7 @@ public static class VmBuilder
             }
             else
             {
-                VmStateRestore.Apply(snapshot, fd, vcpus, legacy);
+                VmStateRestore.Apply(snapshot, fd, vcpus, legacy, devices);
             }
 
             return new Vm(kvm, fd, memory, pio, mmio, legacy, vcpus, cpuids, exit, assist, owned, devices);

@@ -54,22 +54,53 @@ public sealed partial class SnapshotTests : IDisposable
     }
 
     [KvmFact]
-    public void A_snapshot_of_a_vm_with_virtio_devices_is_refused_naming_them_and_the_guest_runs_on()
+    public void A_guest_with_a_disk_a_hwrng_and_a_balloon_keeps_using_them_after_a_restore()
     {
-        var socket = Path.Combine(_dir, "rng.sock");
-        using var vmm = SharpVirtProcess.Start("run", "--rng", "--api-socket", socket);
-        var at = vmm.WaitFor("SHARPVIRT-READY", BootTimeout);
-        at = vmm.WaitFor("~ # ", CommandTimeout, at);
-        using (var cli = SharpVirtProcess.Start("vm", "snapshot", "--socket", socket, "--to", Path.Combine(_dir, "s")))
+        var socket = Path.Combine(_dir, "dev.sock");
+        var snapshot = Path.Combine(_dir, "dev-snap");
+        var image = Path.Combine(_dir, "data.img");
+        File.WriteAllBytes(image, new byte[4 << 20]);
+        using (var source = SharpVirtProcess.Start("run", "--rng", "--balloon", "stats=1", "--disk", $"path={image}", "--api-socket", socket))
         {
-            Assert.Equal(1, cli.WaitForExit(CommandTimeout));
-            Assert.Contains("snapshots of virtio devices are not supported yet, and this VM has rng (HTTP 501)", cli.Output, StringComparison.Ordinal);
+            var at = source.WaitFor("SHARPVIRT-READY", BootTimeout);
+            at = source.WaitFor("~ # ", CommandTimeout, at);
+            source.Type("echo first-$((6*7)) | dd of=/dev/vda conv=fsync 2>/dev/null; head -c 16 /dev/hwrng | wc -c; echo ready-$((1+1))");
+            at = source.WaitFor("ready-2", CommandTimeout, at);
+            using (var cli = SharpVirtProcess.Start("vm", "snapshot", "--socket", socket, "--to", snapshot))
+            {
+                Assert.Equal(0, cli.WaitForExit(CommandTimeout));
+            }
+
+            using var stop = SharpVirtProcess.Start("vm", "stop", "--socket", socket);
+            Assert.Equal(0, stop.WaitForExit(CommandTimeout));
+            Assert.Equal(0, source.WaitForExit(CommandTimeout));
         }
 
-        vmm.Type("echo alive-$((6*7))");
-        vmm.WaitFor("alive-42", CommandTimeout, at);
-        vmm.Type("poweroff");
-        Assert.Equal(0, vmm.WaitForExit(CommandTimeout));
+        var restoredSocket = Path.Combine(_dir, "dev2.sock");
+        using var restored = SharpVirtProcess.Start("vmm", "--restore", snapshot, "--api-socket", restoredSocket);
+        // The disk reads what was written before the snapshot and takes new writes; the hwrng gives bytes.
+        restored.Type("dd if=/dev/vda bs=9 count=1 2>/dev/null; echo; echo second-$((6*7)) | dd of=/dev/vda bs=512 seek=8 conv=fsync 2>/dev/null; echo rng-$(head -c 64 /dev/hwrng | wc -c)");
+        var at2 = restored.WaitFor("first-42", CommandTimeout);
+        at2 = restored.WaitFor("rng-64", CommandTimeout, at2);
+        using var api = new VmmApi(restoredSocket);
+        api.WaitUntilListening(TimeSpan.FromSeconds(20));
+        Assert.True(api.Get("/metrics", "devices.vda.counters.write_requests").GetInt64() > 0);
+        // The balloon still answers: a new target is taken and the guest gives the pages.
+        api.Expect(204, "PATCH", "/balloon", "{\"amount_mib\":8}");
+        var deadline = DateTime.UtcNow + CommandTimeout;
+        while (api.Get("/balloon/statistics", "actual_mib").GetInt64() != 8 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(500);
+        }
+
+        Assert.Equal(8, api.Get("/balloon/statistics", "actual_mib").GetInt64());
+        restored.Type("poweroff");
+        Assert.Equal(0, restored.WaitForExit(CommandTimeout));
+        var block = new byte[10];
+        using var file = File.OpenRead(image);
+        file.Seek(8 * 512, SeekOrigin.Begin);
+        file.ReadExactly(block);
+        Assert.Equal("second-42\n", System.Text.Encoding.ASCII.GetString(block));
     }
 
     [KvmFact]

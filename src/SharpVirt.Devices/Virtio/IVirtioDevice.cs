@@ -44,14 +44,36 @@ public interface IVirtioDevice
 
     /// <summary>The VM resumes: serve again.</summary>
     void Resume();
+
+    /// <summary>
+    /// Where each queue of a paused device stands, for a snapshot (null for a queue not in use): chains the device had
+    /// popped but not yet used count as not consumed, so the restored device pops them again.
+    /// </summary>
+    IReadOnlyList<QueuePosition?> SaveQueuePositions();
+
+    /// <summary>The device's own state beyond its queues (for a snapshot), or null if it has none.</summary>
+    byte[]? SaveDeviceState();
+
+    /// <summary>Takes what <see cref="SaveDeviceState"/> gave, before the restored device is activated.</summary>
+    void RestoreDeviceState(byte[] state);
 }
+
+/// <summary>A virtqueue's position: the next available entry the device consumes and the next used index it publishes.</summary>
+public sealed record QueuePosition(ushort NextAvail, ushort NextUsed);
 
 /// <summary>What a device gets when the driver sets DRIVER_OK.</summary>
 /// <param name="Memory">Guest memory.</param>
 /// <param name="AckedFeatures">The features both sides agreed on.</param>
 /// <param name="Queues">Each queue as the driver configured it (unready queues have Ready = false).</param>
 /// <param name="Interrupt">How to signal the driver.</param>
-public sealed record VirtioActivation(GuestMemory Memory, ulong AckedFeatures, IReadOnlyList<QueueConfig> Queues, IVirtioInterrupt Interrupt);
+public sealed record VirtioActivation(GuestMemory Memory, ulong AckedFeatures, IReadOnlyList<QueueConfig> Queues, IVirtioInterrupt Interrupt)
+{
+    /// <summary>For a restore: where each queue continues (null: from the start).</summary>
+    public IReadOnlyList<QueuePosition?>? Positions { get; init; }
+
+    /// <summary>The queues the device built for this activation, by index (for <see cref="IVirtioDevice.SaveQueuePositions"/>).</summary>
+    public Queue.Virtqueue?[] LiveQueues { get; } = new Queue.Virtqueue?[Queues.Count];
+}
 
 /// <summary>A virtqueue's layout as the driver wrote it to the transport: size and the three ring addresses.</summary>
 /// <param name="Size">Number of descriptors (a power of 2, at most the device's maximum).</param>

@@ -18,6 +18,7 @@ public abstract class VirtioDevice : IVirtioDevice, IDisposable
     private readonly EventFd[] _queueEvents;
     private DeviceEventLoop? _loop;
     private IDisposable? _session;
+    private VirtioActivation? _activation;
     private bool _disposed;
 
     /// <summary>Creates the device's queue events.</summary>
@@ -108,6 +109,7 @@ public abstract class VirtioDevice : IVirtioDevice, IDisposable
 
             _loop = loop;
             _session = session;
+            _activation = activation;
             // The first pass serves buffers the driver published before DRIVER_OK.
             foreach (var e in _queueEvents)
             {
@@ -192,11 +194,44 @@ public abstract class VirtioDevice : IVirtioDevice, IDisposable
     {
         ArgumentNullException.ThrowIfNull(activation);
         var features = activation.AckedFeatures;
-        return new Virtqueue(
+        var queue = new Virtqueue(
             activation.Memory,
             activation.Queues[index],
             eventIdx: (features & VirtioFeatures.Bit(VirtioFeatures.RingEventIdx)) != 0,
             indirect: (features & VirtioFeatures.Bit(VirtioFeatures.RingIndirectDesc)) != 0);
+        if (activation.Positions is { } positions && index < positions.Count && positions[index] is { } at)
+        {
+            queue.RestorePosition(at.NextAvail, at.NextUsed);
+        }
+
+        activation.LiveQueues[index] = queue;
+        return queue;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<QueuePosition?> SaveQueuePositions()
+    {
+        lock (_lock)
+        {
+            if (_session is null || _activation is null)
+            {
+                return [];
+            }
+
+            return [.. _activation.LiveQueues.Select((q, i) => q is null ? null
+                : new QueuePosition(unchecked((ushort)(q.NextAvailIndex - HeldChains(i))), q.NextUsedIndex))];
+        }
+    }
+
+    /// <summary>How many chains of queue <paramref name="queueIndex"/> the paused session holds popped but not used.</summary>
+    protected virtual int HeldChains(int queueIndex) => 0;
+
+    /// <inheritdoc />
+    public virtual byte[]? SaveDeviceState() => null;
+
+    /// <inheritdoc />
+    public virtual void RestoreDeviceState(byte[] state)
+    {
     }
 
     /// <summary>Calls <paramref name="onNotify"/> on the loop thread each time the driver notifies queue <paramref name="index"/>.</summary>
@@ -242,6 +277,7 @@ public abstract class VirtioDevice : IVirtioDevice, IDisposable
         var session = _session;
         _loop = null;
         _session = null;
+        _activation = null;
         loop?.Stop();
         session?.Dispose();
         loop?.Dispose();

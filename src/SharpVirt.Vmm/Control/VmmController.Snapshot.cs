@@ -20,15 +20,9 @@ public sealed partial class VmmController
         }
 
         CheckPath(directory);
-        if (_vm!.Devices.Count > 0)
-        {
-            throw new VmmControlException(VmmControlErrorKind.Unsupported, null,
-                $"snapshots of virtio devices are not supported yet, and this VM has {string.Join(", ", _vm.Devices.Select(d => d.Name))}");
-        }
-
         var wasRunning = _state == VmState.Running;
         var paused = Stopwatch.StartNew();
-        if (wasRunning && !_vm.Pause())
+        if (wasRunning && !_vm!.Pause())
         {
             throw VmmControlException.WrongState("cannot snapshot: the guest is stopping");
         }
@@ -36,7 +30,12 @@ public sealed partial class VmmController
         try
         {
             Directory.CreateDirectory(directory);
-            var state = _vm.CaptureState(_config!);
+            // Random MACs are written down, so the restored guest's cards keep theirs.
+            var config = _config! with
+            {
+                NetworkInterfaces = [.. _config.NetworkInterfaces.Select((n, i) => n with { GuestMac = _spec!.Nets[i].MacText })],
+            };
+            var state = _vm!.CaptureState(config);
             var written = MemoryFile.Write(directory, _vm.Memory);
             SnapshotFile.Write(directory, state);
             return new SnapshotReport
@@ -55,7 +54,7 @@ public sealed partial class VmmController
         {
             if (wasRunning)
             {
-                _vm.Resume();
+                _vm!.Resume();
             }
         }
     });

@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
 using SharpVirt.Contracts;
 using SharpVirt.Devices.Legacy;
+using SharpVirt.Devices.Virtio;
+using SharpVirt.Devices.Virtio.Transport.Mmio;
 
 namespace SharpVirt.Vmm.Snapshot;
 
@@ -9,6 +11,14 @@ namespace SharpVirt.Vmm.Snapshot;
 /// <param name="Size">Bytes.</param>
 /// <param name="FileOffset">Offset in the memory file (page-aligned).</param>
 public sealed record MemoryRange(ulong Start, ulong Size, long FileOffset);
+
+/// <summary>One virtio device: its transport's registers, where each queue stands, and its own state.</summary>
+/// <param name="Name">Its name ("vda", "eth0", ...): the restore checks it builds the same devices in the same order.</param>
+/// <param name="Kind">"block", "net", ...</param>
+/// <param name="Transport">The virtio-mmio registers.</param>
+/// <param name="Queues">Each queue's position (null for one not in use).</param>
+/// <param name="State">The device's own state, if it has any (the balloon's config space).</param>
+public sealed record DeviceSnapshot(string Name, string Kind, MmioTransportState Transport, IReadOnlyList<QueuePosition?> Queues, byte[]? State);
 
 /// <summary>
 /// Everything but guest RAM that a frozen VM is: its configuration, every vCPU's KVM state, the in-kernel interrupt
@@ -42,6 +52,9 @@ public sealed record VmSnapshot
 
     /// <summary>The keyboard controller.</summary>
     public required I8042State I8042 { get; init; }
+
+    /// <summary>The virtio devices, in the order they were built.</summary>
+    public required IReadOnlyList<DeviceSnapshot> Devices { get; init; }
 
     /// <summary>When the snapshot was taken (UTC), for people.</summary>
     public required DateTime TakenAt { get; init; }

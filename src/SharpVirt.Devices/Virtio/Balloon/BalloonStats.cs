@@ -38,6 +38,9 @@ internal sealed class BalloonStats
     private readonly Action<BalloonStatistics> _publish;
     private readonly byte[] _entries = new byte[MaxEntries * EntrySize];
     private ushort? _held;
+
+    /// <summary>Whether the driver's buffer is held (popped, handed back at the next interval).</summary>
+    public bool IsHolding => _held is not null;
     private bool _broken;
     private bool _requestScheduled;
 

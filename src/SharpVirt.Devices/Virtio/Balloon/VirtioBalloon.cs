@@ -36,6 +36,8 @@ public sealed class VirtioBalloon : VirtioDevice
     private readonly TimeSpan _statsInterval;
     private IVirtioInterrupt? _interrupt;
     private BalloonStatistics? _statistics;
+    private BalloonStats? _stats;
+    private int _statsIndex = -1;
 
     /// <summary>Creates the balloon.</summary>
     /// <param name="targetMib">The initial target: MiB the balloon should hold.</param>
@@ -155,6 +157,7 @@ public sealed class VirtioBalloon : VirtioDevice
             var queue = new BalloonStats(activation, CreateQueue(activation, index), index, Metrics, loop, _statsInterval,
                 s => Volatile.Write(ref _statistics, s));
             WatchQueue(loop, index, queue.OnNotify);
+            (_stats, _statsIndex) = (queue, index);
         }
 
         if (reporting)
@@ -172,6 +175,28 @@ public sealed class VirtioBalloon : VirtioDevice
 
     /// <inheritdoc />
     protected override void OnFault(Exception exception) => Metrics.Errors.Increment();
+
+    /// <summary>The statistics buffer the device keeps until the next interval is popped but not used.</summary>
+    protected override int HeldChains(int queueIndex) => queueIndex == _statsIndex && _stats?.IsHolding == true ? 1 : 0;
+
+    /// <summary>The configuration space: the target and what the driver reported as actual.</summary>
+    public override byte[]? SaveDeviceState()
+    {
+        lock (_lock)
+        {
+            return [.. _config];
+        }
+    }
+
+    /// <inheritdoc />
+    public override void RestoreDeviceState(byte[] state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        lock (_lock)
+        {
+            state.AsSpan(0, Math.Min(state.Length, ConfigSize)).CopyTo(_config);
+        }
+    }
 
     private static ushort[] QueueSizes(bool stats, bool reporting) =>
         [QueueMaxSize, QueueMaxSize, .. stats ? [QueueMaxSize] : Array.Empty<ushort>(), .. reporting ? [QueueMaxSize] : Array.Empty<ushort>()];

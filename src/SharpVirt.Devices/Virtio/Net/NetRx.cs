@@ -29,6 +29,9 @@ internal sealed class NetRx
     private readonly bool _mergeable;
     private readonly byte[] _frame = new byte[VirtioNet.MaxFrameBytes];
     private readonly List<DescriptorChain> _chains = [];
+
+    /// <summary>Chains popped for the pending frame and not yet used (the device is paused when this is read).</summary>
+    public int HeldChains => _chains.Count;
     private long _room;
     private int _pending = -1;
     private bool _watchingBackend;

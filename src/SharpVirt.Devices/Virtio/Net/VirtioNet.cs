@@ -56,6 +56,7 @@ public sealed class VirtioNet : VirtioDevice
 
     private readonly INetBackend _backend;
     private readonly byte[] _config = new byte[ConfigSize];
+    private NetRx? _rx;
 
     /// <summary>Creates the device over <paramref name="backend"/> (owned: disposed with the device).</summary>
     /// <param name="backend">The tap (or a test's socket).</param>
@@ -86,6 +87,9 @@ public sealed class VirtioNet : VirtioDevice
 
     /// <summary>The device's counters.</summary>
     public NetMetrics Metrics { get; } = new();
+
+    /// <summary>Receive chains popped for a frame that has not fit yet are held; a restore pops them again.</summary>
+    protected override int HeldChains(int queueIndex) => queueIndex == 0 ? _rx?.HeldChains ?? 0 : 0;
 
     /// <summary>Limits on what the guest receives; reconfigurable while the guest runs.</summary>
     public RateLimiter RxRateLimiter { get; }
@@ -136,6 +140,7 @@ public sealed class VirtioNet : VirtioDevice
         SetBackendOffload(OffloadFor(activation.AckedFeatures));
         var mergeable = (activation.AckedFeatures & VirtioFeatures.Bit(FeatureMergeableRx)) != 0;
         var rx = new NetRx(activation, CreateQueue(activation, 0), 0, _backend, loop, Metrics, RxRateLimiter, mergeable);
+        _rx = rx;
         WatchQueue(loop, 0, rx.Process);
         var tx = new NetTx(activation.Memory, _backend, Metrics, TxRateLimiter, loop);
         tx.Queue = WatchRequests(activation, loop, 1, tx);

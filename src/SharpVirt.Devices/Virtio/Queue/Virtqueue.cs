@@ -66,6 +66,16 @@ public sealed class Virtqueue
     /// <summary>Number of entries added to the used ring.</summary>
     public long UsedEntries { get; private set; }
 
+    /// <summary>
+    /// Continues a queue a snapshot froze: the next available entry to consume and the next used index to publish
+    /// (before the device first pops). The guest's rings themselves are in guest memory, restored with it.
+    /// </summary>
+    public void RestorePosition(ushort nextAvail, ushort nextUsed)
+    {
+        _nextAvail = nextAvail;
+        _nextUsed = nextUsed;
+    }
+
     /// <summary>The next available ring index the device will consume.</summary>
     public ushort NextAvailIndex => _nextAvail;
 

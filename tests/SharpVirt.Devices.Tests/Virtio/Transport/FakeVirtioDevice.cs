@@ -79,6 +79,14 @@ public sealed class FakeVirtioDevice(uint deviceType, ulong features, params ush
     {
     }
 
+    public IReadOnlyList<QueuePosition?> SaveQueuePositions() => [];
+
+    public byte[]? SaveDeviceState() => null;
+
+    public void RestoreDeviceState(byte[] state)
+    {
+    }
+
     public void Reset()
     {
         lock (_lock)

@@ -63,6 +63,20 @@ internal sealed class VirtioMmioInterruptLine
         }
     }
 
+    /// <summary>Takes a snapshot's pending causes and generation; pulses the line if a cause is pending.</summary>
+    public void Restore(uint status, uint configGeneration)
+    {
+        lock (_lock)
+        {
+            _status = status & ValidBits;
+            _configGeneration = configGeneration;
+            if (_status != 0)
+            {
+                _trigger.Pulse();
+            }
+        }
+    }
+
     private void Signal(long epoch, uint bit, bool configChanged)
     {
         lock (_lock)

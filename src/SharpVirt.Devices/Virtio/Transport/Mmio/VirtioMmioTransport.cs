@@ -121,6 +121,56 @@ public sealed class VirtioMmioTransport : IBusDevice
         }
     }
 
+    /// <summary>The registers now (for a snapshot; the device is paused).</summary>
+    public MmioTransportState SaveState()
+    {
+        lock (_lock)
+        {
+            return new MmioTransportState((uint)_status, _deviceFeaturesSel, _driverFeaturesSel, _driverFeatures, _queueSel,
+                _interrupt.Status, _interrupt.ConfigGeneration,
+                [.. _queues.Select(q => new MmioQueueState(q.Size, q.DescriptorTable, q.AvailableRing, q.UsedRing, q.Ready))]);
+        }
+    }
+
+    /// <summary>
+    /// Takes a snapshot's registers (on a transport just built); a device the driver had started is activated again, its queues continuing at
+    /// <paramref name="positions"/>, and gets one interrupt so the driver looks at every queue.
+    /// </summary>
+    /// <exception cref="ArgumentException">The state does not fit this device (another queue count, a queue too large).</exception>
+    public void RestoreState(MmioTransportState state, IReadOnlyList<QueuePosition?> positions)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(positions);
+        lock (_lock)
+        {
+            if (state.Queues.Count != _queues.Length || state.Queues.Where((q, i) => q.Size > _queues[i].MaxSize).Any()
+                || (state.DriverFeatures & ~_deviceFeatures) != 0)
+            {
+                throw new ArgumentException("the saved transport does not fit this device (queues or features differ)", nameof(state));
+            }
+
+            // The transport is new (built for the restore), so there is nothing to reset first.
+            _status = (VirtioDeviceStatus)state.Status;
+            (_deviceFeaturesSel, _driverFeaturesSel, _driverFeatures, _queueSel) =
+                (state.DeviceFeaturesSel, state.DriverFeaturesSel, state.DriverFeatures, state.QueueSel);
+            for (var i = 0; i < _queues.Length; i++)
+            {
+                var q = state.Queues[i];
+                (_queues[i].Size, _queues[i].DescriptorTable, _queues[i].AvailableRing, _queues[i].UsedRing, _queues[i].Ready) =
+                    (q.Size, q.DescriptorTable, q.AvailableRing, q.UsedRing, q.Ready);
+            }
+
+            _interrupt.Restore(state.InterruptStatus, state.ConfigGeneration);
+            if ((_status & VirtioDeviceStatus.DriverOk) != 0 && (_status & VirtioDeviceStatus.Failed) == 0)
+            {
+                Metrics.Activations.Increment();
+                var handle = _interrupt.CreateHandle();
+                _device.Activate(new VirtioActivation(_memory, _driverFeatures, QueueConfigs(), handle) { Positions = positions });
+                handle.SignalUsedBuffer(0);
+            }
+        }
+    }
+
     private static bool IsConfigAccess(ulong offset, int length) =>
         length is 1 or 2 or 4 && offset >= R.Config && offset - R.Config <= ConfigSize - (ulong)length;
 
