@@ -104,6 +104,42 @@ public sealed partial class SnapshotTests : IDisposable
     }
 
     [KvmFact]
+    public void The_network_card_keeps_working_after_a_restore_on_the_same_tap()
+    {
+        const string Tap = "svsnap0";
+        using var ns = new HostNamespace();
+        // A tap that outlives both VMMs (the VMM opens an existing one), with the host's address on it.
+        ns.Exec("ip", "tuntap", "add", Tap, "mode", "tap");
+        ns.Exec("ip", "addr", "add", "10.251.0.1/24", "dev", Tap);
+        ns.Exec("ip", "link", "set", Tap, "up");
+        var socket = Path.Combine(_dir, "net.sock");
+        var snapshot = Path.Combine(_dir, "net-snap");
+        using (var source = SharpVirtProcess.StartInNamespace(ns.Name, "run", "--net", $"tap={Tap}", "--api-socket", socket))
+        {
+            var at = source.WaitFor("SHARPVIRT-READY", BootTimeout);
+            at = source.WaitFor("~ # ", CommandTimeout, at);
+            source.Type("ip addr add 10.251.0.2/24 dev eth0; ip link set eth0 up; ping -c 2 10.251.0.1 >/dev/null; echo ping-rc=$?");
+            source.WaitFor("ping-rc=0", CommandTimeout, at);
+            using (var cli = SharpVirtProcess.Start("vm", "snapshot", "--socket", socket, "--to", snapshot))
+            {
+                Assert.Equal(0, cli.WaitForExit(CommandTimeout));
+            }
+
+            using var stop = SharpVirtProcess.Start("vm", "stop", "--socket", socket);
+            Assert.Equal(0, stop.WaitForExit(CommandTimeout));
+            Assert.Equal(0, source.WaitForExit(CommandTimeout));
+        }
+
+        using var restored = SharpVirtProcess.StartInNamespace(ns.Name, "vmm", "--restore", snapshot);
+        // The guest's address, routes and card are as they were; both sides reach each other again.
+        restored.Type("ping -c 3 10.251.0.1 >/dev/null; echo again-rc=$?");
+        restored.WaitFor("again-rc=0", CommandTimeout);
+        Assert.Contains("3 packets received", ns.Exec("busybox", "ping", "-c", "3", "10.251.0.2"));
+        restored.Type("poweroff");
+        Assert.Equal(0, restored.WaitForExit(CommandTimeout));
+    }
+
+    [KvmFact]
     public void Restoring_a_damaged_snapshot_fails_with_one_line_naming_the_file_and_the_reason()
     {
         var damaged = Path.Combine(_dir, "damaged");
