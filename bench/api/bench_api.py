@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """bench/api: control API latency of SharpVirt's REST API against QEMU's QMP, on the same running guest.
 
-Both VMMs boot the default guest (same kernel, initramfs, memory, vCPUs, host CPU) to its shell. Then, over one
-persistent connection each (HTTP/1.1 keep-alive on SharpVirt's Unix socket, a QMP session on QEMU's), the
-requests alternate between the two VMMs in rounds, so drift in the host affects both alike:
+Each VMM in turn boots the default guest (same kernel, initramfs, memory, vCPUs, host CPU) to its shell, alone on
+that CPU. Then, over one persistent connection (HTTP/1.1 keep-alive on SharpVirt's Unix socket, a QMP session on
+QEMU's), the three requests alternate:
 
   status   GET /                         vs  {"execute": "query-status"}
   pause    PUT /actions {"action":"pause"}  vs  {"execute": "stop"}
@@ -134,32 +134,38 @@ def main():
     work = tempfile.mkdtemp(prefix="sv-bench-api-")
     sv_sock, q_sock = os.path.join(work, "sv.sock"), os.path.join(work, "qmp.sock")
     cmdline = "console=ttyS0 reboot=k panic=-1 noxsave clearcpuid=141,150,151,158,288,306,308"
-    sv = boot(["taskset", "-c", args.cpu, args.sharpvirt, "run", "--kernel", args.kernel, "--initrd", args.initrd,
-               "--cmdline", "console=ttyS0 reboot=k panic=-1", "--memory", "256M", "--api-socket", sv_sock], args.timeout)
-    q = boot(["taskset", "-c", args.cpu, args.qemu, "-enable-kvm", "-M", "microvm,acpi=on", "-cpu", "qemu64,-cx16",
-              "-m", "256M", "-smp", "1", "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
-              "-qmp", f"unix:{q_sock},server=on,wait=off", "-kernel", args.kernel, "-initrd", args.initrd,
-              "-append", cmdline], args.timeout)
-    try:
-        http, qmp = Http(sv_sock), Qmp(q_sock)
-        kinds = {
-            "status": (lambda: http.request("GET", "/"), lambda: qmp.execute("query-status")),
-            "pause": (lambda: http.request("PUT", "/actions", '{"action":"pause"}'), lambda: qmp.execute("stop")),
-            "resume": (lambda: http.request("PUT", "/actions", '{"action":"resume"}'), lambda: qmp.execute("cont")),
-        }
-        results = {k: ([], []) for k in kinds}
-        for _ in range(20):  # warm-up (JIT-free on both sides, but first-touch of code pages)
-            for k, (a, b) in kinds.items():
-                a(), b()
-        for _ in range(args.requests):
-            for k, (a, b) in kinds.items():
-                results[k][0].append(timed(a))
-                results[k][1].append(timed(b))
-        assert http.request("GET", "/") == 200
-    finally:
-        for proc in (sv, q):
+    vmms = {
+        "sharpvirt": (["taskset", "-c", args.cpu, args.sharpvirt, "run", "--kernel", args.kernel, "--initrd", args.initrd,
+                       "--cmdline", "console=ttyS0 reboot=k panic=-1", "--memory", "256M", "--api-socket", sv_sock],
+                      lambda: Http(sv_sock),
+                      {"status": lambda c: c.request("GET", "/"),
+                       "pause": lambda c: c.request("PUT", "/actions", '{"action":"pause"}'),
+                       "resume": lambda c: c.request("PUT", "/actions", '{"action":"resume"}')}),
+        "qemu": (["taskset", "-c", args.cpu, args.qemu, "-enable-kvm", "-M", "microvm,acpi=on", "-cpu", "qemu64,-cx16",
+                  "-m", "256M", "-smp", "1", "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
+                  "-qmp", f"unix:{q_sock},server=on,wait=off", "-kernel", args.kernel, "-initrd", args.initrd,
+                  "-append", cmdline],
+                 lambda: Qmp(q_sock),
+                 {"status": lambda c: c.execute("query-status"),
+                  "pause": lambda c: c.execute("stop"),
+                  "resume": lambda c: c.execute("cont")}),
+    }
+    # One VMM at a time on the CPU: a second guest's timer work on the same CPU would delay the other's vCPU wake-ups.
+    times = {name: {k: [] for k in ("status", "pause", "resume")} for name in vmms}
+    for name, (argv, connect_client, kinds) in vmms.items():
+        proc = boot(argv, args.timeout)
+        try:
+            client = connect_client()
+            for _ in range(20):  # warm-up: first touch of code pages on both sides
+                for fn in kinds.values():
+                    fn(client)
+            for _ in range(args.requests):
+                for kind, fn in kinds.items():
+                    times[name][kind].append(timed(lambda: fn(client)))
+        finally:
             proc.kill()
             proc.wait()
+    results = {k: (times["sharpvirt"][k], times["qemu"][k]) for k in ("status", "pause", "resume")}
 
     def p99(xs):
         return sorted(xs)[int(len(xs) * 0.99) - 1]

@@ -34,7 +34,6 @@ internal static class Exchange
                 VmmControlErrorKind.BadRequest => StatusCodes.Status400BadRequest,
                 VmmControlErrorKind.NotFound => StatusCodes.Status404NotFound,
                 VmmControlErrorKind.WrongState => StatusCodes.Status409Conflict,
-                VmmControlErrorKind.Unsupported => StatusCodes.Status501NotImplemented,
                 _ => StatusCodes.Status500InternalServerError,
             };
             await WriteError(context, status, e.Field, e.Reason).ConfigureAwait(false);

@@ -60,6 +60,19 @@ public sealed partial class ApiTests : IDisposable
         Assert.True(api.Get("/metrics", "devices.data.counters.write_requests").GetInt64() > 0);
         Assert.Contains("sharpvirt_block_write_requests{instance_id=\"api-test\",device=\"data\"}", api.Expect(200, "GET", "/metrics/prometheus"), StringComparison.Ordinal);
 
+        // A live change of the disk's image: the guest reads the new one and sees its size.
+        var second = Path.Combine(_dir, "second.img");
+        var content = new byte[8 << 20];
+        Encoding.ASCII.GetBytes("image-two\n").CopyTo(content, 0);
+        File.WriteAllBytes(second, content);
+        api.Expect(400, "PATCH", "/drives/data", "{\"path_on_host\":\"/nonexistent.img\"}");
+        api.Expect(204, "PATCH", "/drives/data", $"{{\"path_on_host\":{VmmApi.Quote(second)}}}");
+        Assert.Equal(second, api.Get("/vm/config", "drives").EnumerateArray().First().GetProperty("path_on_host").GetString());
+        vmm.Type("sleep 1; cat /sys/block/vda/size; sync; echo 3 > /proc/sys/vm/drop_caches; dd if=/dev/vda bs=10 count=1 2>/dev/null");
+        at = vmm.WaitFor("\n16384", CommandTimeout, later.Index);
+        vmm.WaitFor("image-two", CommandTimeout, at);
+        api.Expect(204, "PATCH", "/drives/data", $"{{\"path_on_host\":{VmmApi.Quote(image)}}}");
+
         // Live updates: a rate limit on the disk, the balloon's target.
         api.Expect(204, "PATCH", "/drives/data", "{\"rate_limiter\":{\"ops\":{\"size\":1000,\"refill_time\":1000}}}");
         api.Expect(404, "PATCH", "/drives/nope", "{\"rate_limiter\":{}}");

@@ -213,15 +213,41 @@ public abstract class VirtioDevice : IVirtioDevice, IDisposable
     {
         lock (_lock)
         {
-            if (_session is null || _activation is null)
-            {
-                return [];
-            }
-
-            return [.. _activation.LiveQueues.Select((q, i) => q is null ? null
-                : new QueuePosition(unchecked((ushort)(q.NextAvailIndex - HeldChains(i))), q.NextUsedIndex))];
+            return QueuePositions();
         }
     }
+
+    /// <summary>
+    /// Swaps what the device serves from (a disk image) while the driver keeps its queues: the session finishes its
+    /// work in flight and stops, <paramref name="swap"/> runs, and a new session continues each queue where the old
+    /// one stopped; the driver then gets a configuration-change interrupt.
+    /// </summary>
+    protected void ReplaceBackend(Action swap)
+    {
+        ArgumentNullException.ThrowIfNull(swap);
+        VirtioActivation? active;
+        IReadOnlyList<QueuePosition?> positions;
+        lock (_lock)
+        {
+            _loop?.Pause();
+            positions = QueuePositions();
+            active = _activation;
+            StopSession();
+            swap();
+        }
+
+        if (active is not null)
+        {
+            Activate(active with { Positions = positions });
+            active.Interrupt.SignalConfigChange();
+        }
+    }
+
+    private QueuePosition?[] QueuePositions() =>
+        _session is null || _activation is null
+            ? []
+            : [.. _activation.LiveQueues.Select((q, i) => q is null ? null
+                : new QueuePosition(unchecked((ushort)(q.NextAvailIndex - HeldChains(i))), q.NextUsedIndex))];
 
     /// <summary>How many chains of queue <paramref name="queueIndex"/> the paused session holds popped but not used.</summary>
     protected virtual int HeldChains(int queueIndex) => 0;

@@ -11,8 +11,6 @@ public enum VmmControlErrorKind
     NotFound,
     /// <summary>The VMM tried and the host failed it (500): KVM, a file the kernel refused.</summary>
     Failed,
-    /// <summary>The VMM cannot do this yet for this VM (501), and says what is missing.</summary>
-    Unsupported,
 }
 
 /// <summary>A refused control command: what kind of refusal, the field at fault if any, and the reason.</summary>

@@ -59,18 +59,27 @@ public sealed partial class VmmController
         balloon.SetTarget(update.AmountMib);
     });
 
-    /// <summary>Changes a running disk's rate limit.</summary>
+    /// <summary>Changes a running disk's backing file or rate limit.</summary>
     public Task UpdateDrive(string id, DriveUpdate update) => Post(() =>
     {
         RequireLive("drives");
         CheckId(id, update.DriveId, "drive_id");
         var disk = Find<VirtioBlock>(id, "drive");
-        if (update.RateLimiter is null)
+        if (update.RateLimiter is null && update.PathOnHost is null)
         {
-            throw new VmmControlException(VmmControlErrorKind.BadRequest, "rate_limiter", "nothing to change: give rate_limiter");
+            throw new VmmControlException(VmmControlErrorKind.BadRequest, "rate_limiter", "nothing to change: give path_on_host or rate_limiter");
         }
 
-        Apply(disk.RateLimiter, "rate_limiter", update.RateLimiter);
+        var limit = update.RateLimiter is { } r ? Validated("rate_limiter", r) : null;
+        if (update.PathOnHost is { } path)
+        {
+            ReplaceImage(id, disk, path);
+        }
+
+        if (update.RateLimiter is not null)
+        {
+            disk.RateLimiter.Reconfigure(limit?.Bandwidth?.Create(), limit?.Ops?.Create());
+        }
     });
 
     /// <summary>Changes a running network card's rate limits.</summary>
@@ -114,6 +123,32 @@ public sealed partial class VmmController
             }
         }
     });
+
+    private void ReplaceImage(string id, VirtioBlock disk, string path)
+    {
+        if (_state != VmState.Running)
+        {
+            throw VmmControlException.WrongState($"the guest is {Describe(_state)}: a disk's image is changed while it runs");
+        }
+
+        if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+        {
+            throw new VmmControlException(VmmControlErrorKind.BadRequest, "path_on_host",
+                Directory.Exists(path) ? $"{path} is a directory, not an image file" : $"{path}: no such file");
+        }
+
+        try
+        {
+            disk.ReplaceImage(path);
+        }
+        catch (BlockImageException e)
+        {
+            throw new VmmControlException(VmmControlErrorKind.BadRequest, "path_on_host", e.Message);
+        }
+
+        // A snapshot taken later must reopen the new image.
+        _config = _config! with { Drives = [.. _config.Drives.Select((d, i) => _spec!.Drives[i].Id == id ? d with { PathOnHost = path } : d)] };
+    }
 
     private void RequireLive(string resource)
     {

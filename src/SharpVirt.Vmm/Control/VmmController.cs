@@ -312,7 +312,16 @@ public sealed partial class VmmController : IDisposable
         {
             while (reader.TryRead(out var command))
             {
-                command();
+                try
+                {
+                    command();
+                }
+                catch (Exception e)
+                {
+                    // Commands from callers report their own errors; this is the VM's end going wrong: stop for good
+                    // rather than leave the VMM waiting on a loop that no longer runs.
+                    Finish(new VmOutcome(VmOutcomeKind.Error, $"the VMM's control loop failed: {e.Message}"));
+                }
             }
         }
     }

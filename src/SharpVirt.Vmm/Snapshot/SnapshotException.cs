@@ -11,8 +11,6 @@ public enum SnapshotErrorKind
     Version,
     /// <summary>Truncated, or its checksum or contents do not match.</summary>
     Corrupt,
-    /// <summary>The VM has something a snapshot cannot carry yet.</summary>
-    Unsupported,
 }
 
 /// <summary>A snapshot that could not be written or read; the message names the file and the reason.</summary>

@@ -29,6 +29,7 @@ public sealed class SnapshotFileTests : IDisposable
         Serial = new SerialState(1, 3, 8, 0, 0, 0x5a, 12, 0, true, false, [0x41, 0x42]),
         Cmos = new CmosState(new byte[128], 0x0b),
         I8042 = new I8042State(0x05, 0x03, 0, false, 0, 0),
+        Devices = [],
         TakenAt = new DateTime(2026, 12, 2, 0, 0, 0, DateTimeKind.Utc),
         VmmVersion = "test",
     };

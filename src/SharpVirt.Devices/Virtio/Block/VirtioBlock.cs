@@ -49,8 +49,9 @@ public sealed class VirtioBlock : VirtioDevice
     /// <summary>Size of the configuration space the device fills (up to and including write_zeroes_may_unmap's padding).</summary>
     public const int ConfigSize = 60;
 
-    private readonly BlockImage _image;
-    private readonly BlockIo _io;
+    private readonly byte[] _serial;
+    private BlockImage _image;
+    private BlockIo _io;
     private readonly byte[] _config = new byte[ConfigSize];
 
     /// <summary>Opens the raw image at <paramref name="path"/> and creates the device.</summary>
@@ -72,6 +73,7 @@ public sealed class VirtioBlock : VirtioDevice
             serialBytes = serialBytes[..BlockRequestType.IdBytes];
         }
 
+        _serial = serialBytes;
         _io = new BlockIo(_image, serialBytes, Metrics);
         var config = _config.AsSpan();
         BinaryPrimitives.WriteUInt64LittleEndian(config, _image.CapacitySectors);
@@ -104,6 +106,26 @@ public sealed class VirtioBlock : VirtioDevice
 
     /// <summary>Limits on requests and bytes; reconfigurable while the guest runs.</summary>
     public RateLimiter RateLimiter { get; }
+
+    /// <summary>
+    /// Serves the disk from another image while the guest runs (a live "change medium"): requests in flight finish on
+    /// the old image, later ones go to the new; the guest is told the capacity may have changed. The old image is
+    /// closed (and its lock released).
+    /// </summary>
+    /// <exception cref="BlockImageException">The new image cannot be opened; the old one stays.</exception>
+    public void ReplaceImage(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var image = BlockImage.Open(path, ReadOnly);
+        var old = _image;
+        ReplaceBackend(() =>
+        {
+            _image = image;
+            _io = new BlockIo(image, _serial, Metrics);
+            BinaryPrimitives.WriteUInt64LittleEndian(_config, image.CapacitySectors);
+        });
+        old.Dispose();
+    }
 
     /// <summary>Makes every write the guest has completed durable on the host (fdatasync).</summary>
     public void Flush() => _image.Flush();
