@@ -39,6 +39,17 @@ public static unsafe partial class LibC
     public const int MADV_DONTFORK = 10;
     /// <summary>madvise(2): allow transparent huge pages.</summary>
     public const int MADV_HUGEPAGE = 14;
+    /// <summary>madvise(2) (Linux 5.14): fault the pages in writable now, as a write would, without changing them.</summary>
+    public const int MADV_POPULATE_WRITE = 23;
+
+    /// <summary>lseek(2) whence: the next offset holding data.</summary>
+    public const int SEEK_DATA = 3;
+    /// <summary>lseek(2) whence: the next hole.</summary>
+    public const int SEEK_HOLE = 4;
+
+    /// <summary>lseek(2).</summary>
+    [LibraryImport(Lib, EntryPoint = "lseek", SetLastError = true)]
+    public static partial long lseek(SafeHandle fd, long offset, int whence);
 
     /// <summary>open(2).</summary>
     [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -81,9 +81,11 @@ public sealed partial class VmmController
         }
 
         Vm vm;
+        IReadOnlyList<(ulong Address, ulong Length)> data;
         try
         {
             using var memory = MemoryFile.Open(directory, snapshot.Memory);
+            data = MemoryFile.DataExtents(memory, snapshot.Memory);
             vm = VmBuilder.Restore(spec, _console, snapshot, memory);
         }
         catch (SnapshotException e)
@@ -97,6 +99,7 @@ public sealed partial class VmmController
 
         _spec = spec;
         Run(vm);
+        MemoryPrefault.Start(vm, data);
         _config = snapshot.Config;
         _uptime.Start();
         if (!resume && vm.Pause())

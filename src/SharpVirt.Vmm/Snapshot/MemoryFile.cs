@@ -88,6 +88,33 @@ public static class MemoryFile
         return file;
     }
 
+    /// <summary>The guest ranges the memory file holds data for (its holes are left out), page-aligned.</summary>
+    public static IReadOnlyList<(ulong Address, ulong Length)> DataExtents(SafeFileHandle file, IReadOnlyList<MemoryRange> layout)
+    {
+        var extents = new List<(ulong, ulong)>();
+        foreach (var range in layout)
+        {
+            var end = range.FileOffset + (long)range.Size;
+            var at = range.FileOffset;
+            while (at < end)
+            {
+                var data = SharpVirt.Interop.LibC.lseek(file, at, SharpVirt.Interop.LibC.SEEK_DATA);
+                if (data < 0 || data >= end)
+                {
+                    break; // ENXIO: no more data
+                }
+
+                var hole = Math.Min(end, SharpVirt.Interop.LibC.lseek(file, data, SharpVirt.Interop.LibC.SEEK_HOLE) is var h && h < 0 ? end : h);
+                var start = data & ~((long)GuestMemory.PageSize - 1);
+                var stop = (hole + (long)GuestMemory.PageSize - 1) & ~((long)GuestMemory.PageSize - 1);
+                extents.Add((range.Start + (ulong)(start - range.FileOffset), (ulong)(Math.Min(stop, end) - start)));
+                at = hole;
+            }
+        }
+
+        return extents;
+    }
+
     private static long WriteRange(SafeFileHandle file, GuestMemory memory, MemoryRange range)
     {
         long written = 0;
