@@ -32,6 +32,7 @@ public sealed unsafe class Vcpu : IDisposable
     private nuint _pthread;
     private readonly ManualResetEventSlim _resume = new(initialState: true);
     private readonly ManualResetEventSlim _parked = new();
+    private readonly ManualResetEventSlim _unparked = new(initialState: true);
     private volatile int _state = (int)VcpuState.Paused;
     private volatile bool _pauseRequested;
 
@@ -107,8 +108,12 @@ public sealed unsafe class Vcpu : IDisposable
         }
 
         _pauseRequested = false;
+        _unparked.Reset();
         _resume.Set();
-        SpinWait.SpinUntil(() => _state != (int)VcpuState.Paused || !_thread.IsAlive);
+        // Waited on, not spun on: on a host CPU the vCPU thread shares, a spin (sleeping 1 ms per round) kept it waiting.
+        while (!_unparked.Wait(10) && _thread.IsAlive)
+        {
+        }
     }
 
     /// <summary>Asks the thread to leave its loop and waits for it.</summary>
@@ -176,6 +181,7 @@ public sealed unsafe class Vcpu : IDisposable
         }
 
         _state = (int)VcpuState.Running;
+        _unparked.Set();
     }
 
     /// <summary>Handles one exit; false ends the loop.</summary>
@@ -275,5 +281,6 @@ public sealed unsafe class Vcpu : IDisposable
         _fd.Dispose();
         _resume.Dispose();
         _parked.Dispose();
+        _unparked.Dispose();
     }
 }

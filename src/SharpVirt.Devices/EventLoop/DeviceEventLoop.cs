@@ -24,6 +24,7 @@ public sealed class DeviceEventLoop : IDisposable
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _resume = new(initialState: true);
     private readonly ManualResetEventSlim _parked = new();
+    private readonly ManualResetEventSlim _unparked = new(initialState: true);
     private ulong _nextToken = WakeToken + 1;
     private volatile bool _stopping;
     private bool _started;
@@ -154,8 +155,16 @@ public sealed class DeviceEventLoop : IDisposable
     /// <summary>Lets a paused thread go on; returns once it has left its park.</summary>
     public void Resume()
     {
+        _unparked.Reset();
         _resume.Set();
-        SpinWait.SpinUntil(() => !_parked.IsSet || !_thread.IsAlive);
+        if (!_parked.IsSet)
+        {
+            _unparked.Set(); // it was not parked: nothing to wait for
+        }
+
+        while (!_unparked.Wait(10) && _thread.IsAlive)
+        {
+        }
     }
 
     private void Park()
@@ -163,6 +172,7 @@ public sealed class DeviceEventLoop : IDisposable
         _parked.Set();
         _resume.Wait();
         _parked.Reset();
+        _unparked.Set();
     }
 
     /// <summary>Asks the thread to exit and waits for it (the handler in progress, if any, completes first).</summary>
@@ -276,6 +286,7 @@ public sealed class DeviceEventLoop : IDisposable
         _wake.Dispose();
         _resume.Dispose();
         _parked.Dispose();
+        _unparked.Dispose();
     }
 
     private sealed class Registration(ulong token, SafeHandle fd, Action<uint> handler)

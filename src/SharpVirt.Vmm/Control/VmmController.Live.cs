@@ -1,6 +1,5 @@
 using SharpVirt.Contracts;
 using SharpVirt.Contracts.Api;
-using SharpVirt.Devices.RateLimiting;
 using SharpVirt.Devices.Virtio.Balloon;
 using SharpVirt.Devices.Virtio.Block;
 using SharpVirt.Devices.Virtio.Net;
@@ -183,12 +182,6 @@ public sealed partial class VmmController
         {
             throw new VmmControlException(VmmControlErrorKind.BadRequest, e.Field, e.Reason);
         }
-    }
-
-    private static void Apply(RateLimiter limiter, string field, RateLimiterConfig config)
-    {
-        var spec = Validated(field, config);
-        limiter.Reconfigure(spec?.Bandwidth?.Create(), spec?.Ops?.Create());
     }
 
     private static Dictionary<string, long> VmmCounters(Vm vm)
