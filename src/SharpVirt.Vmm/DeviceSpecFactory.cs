@@ -29,11 +29,7 @@ internal static class DeviceSpecFactory
                 throw new ConfigException($"{field}.drive_id", $"'{id}' is used by another drive");
             }
 
-            if (string.IsNullOrWhiteSpace(d.PathOnHost) || !File.Exists(d.PathOnHost))
-            {
-                throw new ConfigException($"{field}.path_on_host",
-                    Directory.Exists(d.PathOnHost) ? $"{d.PathOnHost} is a directory, not an image file" : $"{d.PathOnHost}: no such file");
-            }
+            CheckImagePath($"{field}.path_on_host", d.PathOnHost);
 
             if (d.Serial is { } serial && Encoding.UTF8.GetByteCount(serial) > 20)
             {
@@ -44,6 +40,15 @@ internal static class DeviceSpecFactory
         }
 
         return result;
+    }
+
+    /// <summary>Throws unless <paramref name="path"/> is an existing file (a disk image).</summary>
+    internal static void CheckImagePath(string field, string path)
+    {
+        if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+        {
+            throw new ConfigException(field, Directory.Exists(path) ? $"{path} is a directory, not an image file" : $"{path}: no such file");
+        }
     }
 
     internal static NetSpec[] Nets(IReadOnlyList<NetworkInterfaceConfig> nets)

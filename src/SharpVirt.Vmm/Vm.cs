@@ -150,8 +150,8 @@ public sealed class Vm : IDisposable
                 Config = config,
                 Memory = MemoryFile.Layout(Memory),
                 Vcpus = [.. _vcpus.Select((v, i) => VcpuSnapshot.Capture((uint)i, v.Fd, _cpuids[i], msrs))],
-                Irqchips = [.. new uint[] { 0, 1, 2 }.Select(chip => Bytes(_fd.GetIrqchip(chip)))],
-                Pit = Bytes(_fd.GetPit2()),
+                Irqchips = [.. new uint[] { 0, 1, 2 }.Select(chip => VcpuSnapshot.Bytes(_fd.GetIrqchip(chip)))],
+                Pit = VcpuSnapshot.Bytes(_fd.GetPit2()),
                 ClockNs = _fd.GetClock().clock,
                 Serial = Legacy.Serial.SaveState(),
                 Cmos = Legacy.Cmos.SaveState(),
@@ -162,9 +162,6 @@ public sealed class Vm : IDisposable
             };
         }
     }
-
-    private static byte[] Bytes<T>(T value)
-        where T : unmanaged => System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<T>(ref value)).ToArray();
 
     /// <summary>Starts every vCPU and waits for the guest to stop; the vCPUs are stopped before it returns.</summary>
     public async Task<VmOutcome> RunAsync()

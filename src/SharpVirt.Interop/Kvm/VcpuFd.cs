@@ -137,24 +137,8 @@ public sealed unsafe class VcpuFd : IDisposable
     /// <summary>KVM_GET_MSRS for <paramref name="indices"/>; throws if KVM returned fewer, naming the first missing one.</summary>
     public kvm_msr_entry[] GetMsrs(ReadOnlySpan<uint> indices)
     {
-        var buffer = new byte[sizeof(kvm_msrs) + indices.Length * sizeof(kvm_msr_entry)];
-        fixed (byte* p = buffer)
-        {
-            ((kvm_msrs*)p)->nmsrs = (uint)indices.Length;
-            var entries = new Span<kvm_msr_entry>(p + sizeof(kvm_msrs), indices.Length);
-            for (var i = 0; i < indices.Length; i++)
-            {
-                entries[i].index = indices[i];
-            }
-
-            var read = Errno.CheckKvm(LibC.ioctl(_fd, KvmIoctls.GetMsrs, p), "KVM_GET_MSRS");
-            if (read != indices.Length)
-            {
-                throw new KvmException($"KVM_GET_MSRS (MSR 0x{indices[read]:x} refused)", Errno.EINVAL);
-            }
-
-            return entries.ToArray();
-        }
+        var read = TryGetMsrs(indices, out var entries);
+        return read == indices.Length ? entries : throw new KvmException($"KVM_GET_MSRS (MSR 0x{indices[read]:x} refused)", Errno.EINVAL);
     }
 
     /// <summary>KVM_SET_CPUID2.</summary>
@@ -194,20 +178,9 @@ public sealed unsafe class VcpuFd : IDisposable
     /// <summary>Sets kvm_run.immediate_exit so the next (or current) KVM_RUN returns EINTR at once.</summary>
     public void RequestImmediateExit(bool value) => Run->immediate_exit = value ? (byte)1 : (byte)0;
 
-    private T Get<T>(nuint request, string name) where T : unmanaged
-    {
-        T value;
-        Errno.CheckKvm(LibC.ioctl(_fd, request, &value), name);
-        return value;
-    }
+    private T Get<T>(nuint request, string name) where T : unmanaged => KvmStructIoctl.Get<T>(_fd, request, name);
 
-    private void Set<T>(nuint request, in T value, string name) where T : unmanaged
-    {
-        fixed (T* p = &value)
-        {
-            Errno.CheckKvm(LibC.ioctl(_fd, request, p), name);
-        }
-    }
+    private void Set<T>(nuint request, in T value, string name) where T : unmanaged => KvmStructIoctl.Set(_fd, request, value, name);
 
     /// <inheritdoc />
     public void Dispose()

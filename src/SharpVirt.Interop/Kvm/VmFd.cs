@@ -90,53 +90,24 @@ public sealed unsafe class VmFd : IDisposable
     }
 
     /// <summary>KVM_GET_IRQCHIP: chip 0 (master PIC), 1 (slave PIC) or 2 (IOAPIC).</summary>
-    public kvm_irqchip GetIrqchip(uint chipId)
-    {
-        var chip = new kvm_irqchip { chip_id = chipId };
-        Errno.CheckKvm(LibC.ioctl(_fd, KvmIoctls.GetIrqchip, &chip), "KVM_GET_IRQCHIP");
-        return chip;
-    }
+    public kvm_irqchip GetIrqchip(uint chipId) =>
+        KvmStructIoctl.Get(_fd, KvmIoctls.GetIrqchip, "KVM_GET_IRQCHIP", new kvm_irqchip { chip_id = chipId });
 
     /// <summary>KVM_SET_IRQCHIP.</summary>
-    public void SetIrqchip(in kvm_irqchip chip)
-    {
-        fixed (kvm_irqchip* p = &chip)
-        {
-            Errno.CheckKvm(LibC.ioctl(_fd, KvmIoctls.SetIrqchip, p), "KVM_SET_IRQCHIP");
-        }
-    }
+    public void SetIrqchip(in kvm_irqchip chip) => KvmStructIoctl.Set(_fd, KvmIoctls.SetIrqchip, chip, "KVM_SET_IRQCHIP");
 
     /// <summary>KVM_GET_PIT2.</summary>
-    public kvm_pit_state2 GetPit2()
-    {
-        kvm_pit_state2 state;
-        Errno.CheckKvm(LibC.ioctl(_fd, KvmIoctls.GetPit2, &state), "KVM_GET_PIT2");
-        return state;
-    }
+    public kvm_pit_state2 GetPit2() => KvmStructIoctl.Get<kvm_pit_state2>(_fd, KvmIoctls.GetPit2, "KVM_GET_PIT2");
 
     /// <summary>KVM_SET_PIT2.</summary>
-    public void SetPit2(in kvm_pit_state2 state)
-    {
-        fixed (kvm_pit_state2* p = &state)
-        {
-            Errno.CheckKvm(LibC.ioctl(_fd, KvmIoctls.SetPit2, p), "KVM_SET_PIT2");
-        }
-    }
+    public void SetPit2(in kvm_pit_state2 state) => KvmStructIoctl.Set(_fd, KvmIoctls.SetPit2, state, "KVM_SET_PIT2");
 
     /// <summary>KVM_GET_CLOCK: the guest's kvmclock now.</summary>
-    public kvm_clock_data GetClock()
-    {
-        kvm_clock_data clock;
-        Errno.CheckKvm(LibC.ioctl(_fd, KvmIoctls.GetClock, &clock), "KVM_GET_CLOCK");
-        return clock;
-    }
+    public kvm_clock_data GetClock() => KvmStructIoctl.Get<kvm_clock_data>(_fd, KvmIoctls.GetClock, "KVM_GET_CLOCK");
 
     /// <summary>KVM_SET_CLOCK: only <c>clock</c> is used (flags 0), so the guest's time goes on from that value.</summary>
-    public void SetClock(ulong clockNs)
-    {
-        var clock = new kvm_clock_data { clock = clockNs };
-        Errno.CheckKvm(LibC.ioctl(_fd, KvmIoctls.SetClock, &clock), "KVM_SET_CLOCK");
-    }
+    public void SetClock(ulong clockNs) =>
+        KvmStructIoctl.Set(_fd, KvmIoctls.SetClock, new kvm_clock_data { clock = clockNs }, "KVM_SET_CLOCK");
 
     /// <inheritdoc />
     public void Dispose() => _fd.Dispose();

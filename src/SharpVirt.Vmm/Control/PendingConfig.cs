@@ -98,12 +98,17 @@ internal sealed class PendingConfig
                 $"'{pathId}': ids are 1 to 64 letters, digits, '_' or '-'");
         }
 
+        CheckBodyId(pathId, bodyId, field);
+        return bodyId is not null;
+    }
+
+    /// <summary>An id given in a body (drive_id, iface_id) must be the one in the path.</summary>
+    internal static void CheckBodyId(string pathId, string? bodyId, string field)
+    {
         if (bodyId is not null && bodyId != pathId)
         {
             throw new VmmControlException(VmmControlErrorKind.BadRequest, field, $"'{bodyId}' differs from the id in the path, '{pathId}'");
         }
-
-        return bodyId is not null;
     }
 
     private static void Replace<T>(List<T> list, Predicate<T> same, T item)

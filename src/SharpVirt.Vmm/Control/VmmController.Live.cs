@@ -62,7 +62,7 @@ public sealed partial class VmmController
     public Task UpdateDrive(string id, DriveUpdate update) => Post(() =>
     {
         RequireLive("drives");
-        CheckId(id, update.DriveId, "drive_id");
+        PendingConfig.CheckBodyId(id, update.DriveId, "drive_id");
         var disk = Find<VirtioBlock>(id, "drive");
         if (update.RateLimiter is null && update.PathOnHost is null)
         {
@@ -85,7 +85,7 @@ public sealed partial class VmmController
     public Task UpdateNetworkInterface(string id, NetworkInterfaceUpdate update) => Post(() =>
     {
         RequireLive("network-interfaces");
-        CheckId(id, update.IfaceId, "iface_id");
+        PendingConfig.CheckBodyId(id, update.IfaceId, "iface_id");
         var card = Find<VirtioNet>(id, "network interface");
         if (update.RxRateLimiter is null && update.TxRateLimiter is null)
         {
@@ -130,15 +130,14 @@ public sealed partial class VmmController
             throw VmmControlException.WrongState($"the guest is {Describe(_state)}: a disk's image is changed while it runs");
         }
 
-        if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
-        {
-            throw new VmmControlException(VmmControlErrorKind.BadRequest, "path_on_host",
-                Directory.Exists(path) ? $"{path} is a directory, not an image file" : $"{path}: no such file");
-        }
-
         try
         {
+            DeviceSpecFactory.CheckImagePath("path_on_host", path);
             disk.ReplaceImage(path);
+        }
+        catch (ConfigException e)
+        {
+            throw new VmmControlException(VmmControlErrorKind.BadRequest, e.Field, e.Reason);
         }
         catch (BlockImageException e)
         {
@@ -154,14 +153,6 @@ public sealed partial class VmmController
         if (_state is not (VmState.Running or VmState.Paused))
         {
             throw VmmControlException.WrongState($"the guest is {Describe(_state)}: {resource} changes need a running guest");
-        }
-    }
-
-    private static void CheckId(string pathId, string? bodyId, string field)
-    {
-        if (bodyId is not null && bodyId != pathId)
-        {
-            throw new VmmControlException(VmmControlErrorKind.BadRequest, field, $"'{bodyId}' differs from the id in the path, '{pathId}'");
         }
     }
 

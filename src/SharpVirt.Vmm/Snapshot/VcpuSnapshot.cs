@@ -94,9 +94,11 @@ public sealed record VcpuSnapshot
         return [.. result];
     }
 
-    private static byte[] Bytes<T>(T value)
+    /// <summary>A kernel struct's bytes, as the snapshot keeps them.</summary>
+    internal static byte[] Bytes<T>(T value)
         where T : unmanaged => MemoryMarshal.AsBytes(new ReadOnlySpan<T>(ref value)).ToArray();
 
+    /// <summary>A kernel struct back from its snapshot bytes; a wrong length is a corrupt snapshot.</summary>
     internal static T Struct<T>(byte[] bytes, string name)
         where T : unmanaged =>
         bytes.Length == Marshal.SizeOf<T>()

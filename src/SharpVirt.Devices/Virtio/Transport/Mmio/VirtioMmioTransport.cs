@@ -163,10 +163,7 @@ public sealed class VirtioMmioTransport : IBusDevice
             _interrupt.Restore(state.InterruptStatus, state.ConfigGeneration);
             if ((_status & VirtioDeviceStatus.DriverOk) != 0 && (_status & VirtioDeviceStatus.Failed) == 0)
             {
-                Metrics.Activations.Increment();
-                var handle = _interrupt.CreateHandle();
-                _device.Activate(new VirtioActivation(_memory, _driverFeatures, QueueConfigs(), handle) { Positions = positions });
-                handle.SignalUsedBuffer(0);
+                Activate(positions).SignalUsedBuffer(0);
             }
         }
     }
@@ -374,10 +371,13 @@ public sealed class VirtioMmioTransport : IBusDevice
     private bool AreDriverFeaturesAcceptable() =>
         (_driverFeatures & ~_deviceFeatures) == 0 && (_driverFeatures & VirtioFeatures.Bit(VirtioFeatures.Version1)) != 0;
 
-    private void Activate()
+    /// <summary>Starts the device with what was negotiated (a restore passes where its queues continue); returns its interrupt.</summary>
+    private IVirtioInterrupt Activate(IReadOnlyList<QueuePosition?>? positions = null)
     {
         Metrics.Activations.Increment();
-        _device.Activate(new VirtioActivation(_memory, _driverFeatures, QueueConfigs(), _interrupt.CreateHandle()));
+        var interrupt = _interrupt.CreateHandle();
+        _device.Activate(new VirtioActivation(_memory, _driverFeatures, QueueConfigs(), interrupt) { Positions = positions });
+        return interrupt;
     }
 
     private QueueConfig[] QueueConfigs() => [.. _queues.Select(q => q.ToConfig())];
