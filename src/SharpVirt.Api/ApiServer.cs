@@ -71,6 +71,7 @@ public sealed class ApiServer : IAsyncDisposable
         DeviceEndpoints.Map(routes, controller);
         ActionEndpoints.Map(routes, controller);
         SnapshotEndpoints.Map(routes, controller);
+        MigrationEndpoints.Map(routes, controller);
         MetricsEndpoints.Map(routes, controller);
         OpenApiEndpoints.Map(routes);
         routes.MapFallback(context => Exchange.WriteError(context, StatusCodes.Status404NotFound, null,

@@ -65,10 +65,10 @@ internal static class Exchange
     /// <summary>The path parameter <paramref name="name"/>.</summary>
     public static string Route(HttpContext context, string name) => context.Request.RouteValues[name] as string ?? "";
 
-    /// <summary>200 with <paramref name="value"/> as JSON.</summary>
-    public static Task WriteJson<T>(HttpContext context, T value, JsonTypeInfo<T> type)
+    /// <summary><paramref name="status"/> (200 unless given) with <paramref name="value"/> as JSON.</summary>
+    public static Task WriteJson<T>(HttpContext context, T value, JsonTypeInfo<T> type, int status = StatusCodes.Status200OK)
     {
-        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         return JsonSerializer.SerializeAsync(context.Response.Body, value, (JsonTypeInfo<T>)Json.GetTypeInfo(typeof(T))!, context.RequestAborted);
     }

@@ -30,6 +30,7 @@ public static class VmClientCommand
         command.Subcommands.Add(Metrics());
         command.Subcommands.Add(Balloon());
         command.Subcommands.Add(Snapshot());
+        command.Subcommands.Add(MigrateVerb.Create(SocketOption, Call));
         return command;
     }
 
@@ -102,7 +103,8 @@ public static class VmClientCommand
         }
     }
 
-    private static int Report((int Status, string Body) answer)
+    /// <summary>Prints a success's body and returns 0, or the refusal's reason on stderr and returns 1.</summary>
+    internal static int Report((int Status, string Body) answer)
     {
         if (answer.Status is >= 200 and < 300)
         {
@@ -118,7 +120,8 @@ public static class VmClientCommand
         return 1;
     }
 
-    private static string FaultMessage(string body)
+    /// <summary>The API error's one line, or the body as it is.</summary>
+    internal static string FaultMessage(string body)
     {
         try
         {

@@ -20,12 +20,17 @@ public static class VmmCommand
 
     private static readonly Option<string?> RestoreOption = new("--restore") { Description = "A snapshot directory (sharpvirt vm snapshot --to DIR): the guest continues where it was" };
 
+    private static readonly Option<string?> IncomingOption = new("--incoming")
+    {
+        Description = "Wait for a guest sent live by another VMM (sharpvirt vm migrate --to tcp:HOST:PORT): listen on tcp:HOST:PORT",
+    };
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var command = new Command("vmm", "Run one VMM controlled over its REST API (PUT the config, then PUT /actions {\"action\":\"start\"}).")
         {
-            ApiSocketOption, ConfigOption, RestoreOption, RunCommand.IdOption,
+            ApiSocketOption, ConfigOption, RestoreOption, IncomingOption, RunCommand.IdOption,
         };
         command.SetAction(parse =>
         {
@@ -45,20 +50,24 @@ public static class VmmCommand
             }
 
             var restore = parse.GetValue(RestoreOption);
-            if (parse.GetValue(ApiSocketOption) is null && boot is null && restore is null)
+            var incoming = parse.GetValue(IncomingOption);
+            if (parse.GetValue(ApiSocketOption) is null && boot is null && restore is null && incoming is null)
             {
-                Console.Error.WriteLine("sharpvirt: --api-socket: needed to configure the VM, unless --config or --restore gives it");
+                Console.Error.WriteLine("sharpvirt: --api-socket: needed to configure the VM, unless --config, --restore or --incoming gives it");
                 return 1;
             }
 
-            if (restore is not null && boot is not null)
+            if ((boot is null ? 0 : 1) + (restore is null ? 0 : 1) + (incoming is null ? 0 : 1) > 1)
             {
-                Console.Error.WriteLine("sharpvirt: --restore: give either --config or --restore, not both");
+                Console.Error.WriteLine($"sharpvirt: {(incoming is null ? "--restore" : "--incoming")}: give one of --config, --restore and --incoming");
                 return 1;
             }
 
             var id = parse.GetValue(RunCommand.IdOption) ?? Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-            return VmmHost.Run(id, boot, parse.GetValue(ApiSocketOption), restore);
+            var source = restore is not null ? new VmmHost.Source(restore, Incoming: false)
+                : incoming is not null ? new VmmHost.Source(incoming, Incoming: true)
+                : null;
+            return VmmHost.Run(id, boot, parse.GetValue(ApiSocketOption), source);
         });
         return command;
     }

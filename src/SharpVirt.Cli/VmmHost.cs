@@ -15,7 +15,10 @@ namespace SharpVirt.Cli;
 /// </summary>
 internal static class VmmHost
 {
-    public static int Run(string id, (VmConfig Config, VmSpec Spec)? boot, string? apiSocket, string? restore = null)
+    /// <summary>Where the guest comes from instead of a boot: a snapshot directory, or a tcp:HOST:PORT to receive it on.</summary>
+    public sealed record Source(string Where, bool Incoming);
+
+    public static int Run(string id, (VmConfig Config, VmSpec Spec)? boot, string? apiSocket, Source? source = null)
     {
         using var stdin = new FileDescriptor(0, ownsHandle: false);
         var stdout = Console.OpenStandardOutput();
@@ -36,19 +39,36 @@ internal static class VmmHost
             {
                 controller.Start(b.Config, b.Spec).GetAwaiter().GetResult();
             }
-            else if (restore is not null)
+            else if (source is { Incoming: false })
             {
                 try
                 {
-                    controller.LoadSnapshot(restore).GetAwaiter().GetResult();
+                    controller.LoadSnapshot(source.Where).GetAwaiter().GetResult();
                 }
                 catch (VmmControlException e) when (e.Field == "snapshot_path")
                 {
                     throw new VmmControlException(e.Kind, "--restore", e.Reason);
                 }
             }
+            else if (source is { Incoming: true })
+            {
+                try
+                {
+                    var port = controller.ReceiveMigration(source.Where).GetAwaiter().GetResult();
+                    Console.Error.Write($"sharpvirt: waiting for a migration on {source.Where} (port {port})\r\n");
+                }
+                catch (VmmControlException e) when (e.Field == "incoming")
+                {
+                    throw new VmmControlException(e.Kind, "--incoming", e.Reason);
+                }
+            }
 
             var outcome = controller.Completion.GetAwaiter().GetResult();
+            if (outcome.Kind == VmOutcomeKind.Migrated && api is not null)
+            {
+                controller.WaitUntilMigrationReported(TimeSpan.FromSeconds(2));
+            }
+
             terminal.Dispose();
             if (outcome.Kind is VmOutcomeKind.Panic or VmOutcomeKind.Error)
             {

@@ -30,4 +30,6 @@ namespace SharpVirt.Contracts;
 [JsonSerializable(typeof(SnapshotCreateRequest))]
 [JsonSerializable(typeof(SnapshotLoadRequest))]
 [JsonSerializable(typeof(SnapshotReport))]
+[JsonSerializable(typeof(MigrationRequest))]
+[JsonSerializable(typeof(MigrationStatus))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

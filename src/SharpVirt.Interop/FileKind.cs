@@ -13,4 +13,11 @@ public static unsafe class FileKind
         var buffer = stackalloc byte[256]; // struct stat is 144 bytes on x86_64
         return LibC.lstat(path, buffer) == 0 && (*(uint*)(buffer + StModeOffset) & S_IFMT) == S_IFSOCK;
     }
+
+    /// <summary>The (device, inode) pair <paramref name="path"/> names now, or null if nothing is there.</summary>
+    public static (ulong Device, ulong Inode)? Identity(string path)
+    {
+        var buffer = stackalloc byte[256];
+        return LibC.lstat(path, buffer) == 0 ? (*(ulong*)buffer, *(ulong*)(buffer + 8)) : null;
+    }
 }

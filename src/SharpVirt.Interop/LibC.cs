@@ -47,6 +47,13 @@ public static unsafe partial class LibC
     /// <summary>lseek(2) whence: the next hole.</summary>
     public const int SEEK_HOLE = 4;
 
+    /// <summary>flock(2) operations.</summary>
+    public const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+
+    /// <summary>flock(2): the advisory whole-file lock .NET takes for FileShare.None (exclusive) or Read (shared).</summary>
+    [LibraryImport(Lib, EntryPoint = "flock", SetLastError = true)]
+    public static partial int flock(SafeHandle fd, int operation);
+
     /// <summary>lseek(2).</summary>
     [LibraryImport(Lib, EntryPoint = "lseek", SetLastError = true)]
     public static partial long lseek(SafeHandle fd, long offset, int whence);

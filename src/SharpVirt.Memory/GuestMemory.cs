@@ -9,7 +9,7 @@ namespace SharpVirt.Memory;
 /// Every access is bounds-checked with overflow-safe arithmetic and must fall inside one region;
 /// spans handed out must not be kept past the call that asked for them.
 /// </summary>
-public sealed unsafe class GuestMemory : IDisposable
+public sealed unsafe partial class GuestMemory : IDisposable
 {
     private readonly GuestRegion[] _regions;
     private int _disposed;
@@ -157,16 +157,27 @@ public sealed unsafe class GuestMemory : IDisposable
     public void Read(ulong address, Span<byte> destination) => GetSpan(address, destination.Length).CopyTo(destination);
 
     /// <summary>Copies <paramref name="source"/> into guest memory at <paramref name="address"/>.</summary>
-    public void Write(ulong address, ReadOnlySpan<byte> source) => source.CopyTo(GetSpan(address, source.Length));
+    public void Write(ulong address, ReadOnlySpan<byte> source) => source.CopyTo(GetWritableSpan(address, source.Length));
 
     /// <summary>Reads a little-endian value (a copy: later guest writes do not change it).</summary>
     public T Read<T>(ulong address) where T : unmanaged => MemoryMarshal.Read<T>(GetSpan(address, sizeof(T)));
 
     /// <summary>Writes a value in host (little-endian) byte order.</summary>
-    public void Write<T>(ulong address, T value) where T : unmanaged => MemoryMarshal.Write(GetSpan(address, sizeof(T)), in value);
+    public void Write<T>(ulong address, T value) where T : unmanaged => MemoryMarshal.Write(GetWritableSpan(address, sizeof(T)), in value);
 
     /// <summary>Fills [address, address+length) with zero bytes.</summary>
-    public void Clear(ulong address, int length) => GetSpan(address, length).Clear();
+    public void Clear(ulong address, int length) => GetWritableSpan(address, length).Clear();
+
+    /// <summary>
+    /// <see cref="GetSpan"/> for a caller that writes the bytes: while a write log runs (a live migration), the range is
+    /// logged, since writes from the VMM (unlike the guest's own) are not in KVM's dirty log.
+    /// </summary>
+    public Span<byte> GetWritableSpan(ulong address, int length)
+    {
+        var span = GetSpan(address, length);
+        _writeLog?.Mark(this, address, (ulong)length);
+        return span;
+    }
 
     /// <summary>
     /// Gives the host pages behind [address, address+length) back to the host kernel (madvise MADV_DONTNEED): the
@@ -187,6 +198,7 @@ public sealed unsafe class GuestMemory : IDisposable
         }
 
         var region = _regions[index];
+        _writeLog?.Mark(this, address, length); // the bytes become zeros
         return LibC.madvise(region.HostAddress + (nint)(address - region.Start), (nuint)length, LibC.MADV_DONTNEED) == 0;
     }
 
@@ -221,7 +233,7 @@ public sealed unsafe class GuestMemory : IDisposable
         return _regions[index].HostAddress + (nint)(address - _regions[index].Start);
     }
 
-    private int FindRegion(ulong address, ulong length)
+    internal int FindRegion(ulong address, ulong length)
     {
         if (ulong.MaxValue - address < length)
         {

@@ -111,7 +111,7 @@ internal static class DeviceSpecFactory
         return new BalloonSpec(balloon.AmountMib, balloon.DeflateOnOom, TimeSpan.FromSeconds(balloon.StatsPollingIntervalS), balloon.FreePageReporting);
     }
 
-    internal static VsockSpec? Vsock(VsockConfig? vsock)
+    internal static VsockSpec? Vsock(VsockConfig? vsock, bool takeOver = false)
     {
         if (vsock is null)
         {
@@ -124,11 +124,11 @@ internal static class DeviceSpecFactory
             throw new ConfigException("vsock.guest_cid", $"{vsock.GuestCid}: must be from 3 to {uint.MaxValue - 1} (0-2 and -1 are reserved)");
         }
 
-        CheckSocketPath("vsock.uds_path", vsock.UdsPath, MaxSocketPath - VsockPortSuffix);
+        CheckSocketPath("vsock.uds_path", vsock.UdsPath, MaxSocketPath - VsockPortSuffix, takeOver);
         return new VsockSpec(vsock.GuestCid, vsock.UdsPath);
     }
 
-    internal static ConsoleSpec? Console(ConsoleConfig? console)
+    internal static ConsoleSpec? Console(ConsoleConfig? console, bool takeOver = false)
     {
         if (console is null)
         {
@@ -142,7 +142,7 @@ internal static class DeviceSpecFactory
 
         if (console.SocketPath is { } socket)
         {
-            CheckSocketPath("console.socket_path", socket, MaxSocketPath);
+            CheckSocketPath("console.socket_path", socket, MaxSocketPath, takeOver);
         }
         else if (console.OutputPath is { } output)
         {
@@ -227,7 +227,7 @@ internal static class DeviceSpecFactory
         return mac;
     }
 
-    private static void CheckSocketPath(string field, string path, int maxBytes)
+    private static void CheckSocketPath(string field, string path, int maxBytes, bool takeOver)
     {
         if (string.IsNullOrEmpty(path))
         {
@@ -255,7 +255,7 @@ internal static class DeviceSpecFactory
             throw new ConfigException(field, $"{path} exists and is not a socket; remove it or choose another path");
         }
 
-        if (IsListening(path))
+        if (!takeOver && IsListening(path))
         {
             throw new ConfigException(field, $"{path} is in use by another process");
         }

@@ -13,7 +13,7 @@ namespace SharpVirt.Vmm;
 /// A built virtual machine: KVM handles, guest memory, buses, devices and vCPUs. Made by <see cref="VmBuilder"/>;
 /// <see cref="RunAsync"/> starts the vCPUs and completes when the guest stops for any reason.
 /// </summary>
-public sealed class Vm : IDisposable
+public sealed partial class Vm : IDisposable
 {
     private readonly KvmSystem _kvm;
     private readonly VmFd _fd;

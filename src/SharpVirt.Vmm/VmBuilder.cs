@@ -39,14 +39,38 @@ public static class VmBuilder
     /// </summary>
     public static Vm Restore(VmSpec spec, ConsoleBackend console, VmSnapshot snapshot, SafeHandle memoryFile)
     {
+        CheckMatches(spec, snapshot);
+        return Assemble(spec, console, () => GuestMemory.MapFile(snapshot.Memory.Select(m => (m.Start, m.Size, m.FileOffset)), memoryFile), snapshot);
+    }
+
+    /// <summary>
+    /// Builds the VM a live migration sent: its memory already filled (and owned by the VM from here, disposed if the
+    /// build fails), every other piece of state set as <see cref="Restore(VmSpec, ConsoleBackend, VmSnapshot, SafeHandle)"/> does.
+    /// </summary>
+    public static Vm Restore(VmSpec spec, ConsoleBackend console, VmSnapshot snapshot, GuestMemory memory)
+    {
+        try
+        {
+            CheckMatches(spec, snapshot);
+        }
+        catch
+        {
+            memory.Dispose();
+            throw;
+        }
+
+        return Assemble(spec, console, () => memory, snapshot);
+    }
+
+    /// <summary>Throws unless the snapshot's memory layout and vCPU count are those of <paramref name="spec"/>.</summary>
+    public static void CheckMatches(VmSpec spec, VmSnapshot snapshot)
+    {
         var expected = GuestRamLayout.Ranges(spec.MemoryBytes);
         if (snapshot.Memory.Count != expected.Count || snapshot.Memory.Where((m, i) => m.Start != expected[i].Start || m.Size != expected[i].Size).Any()
             || snapshot.Vcpus.Count != spec.VcpuCount)
         {
             throw new SnapshotException(SnapshotErrorKind.Corrupt, "the snapshot's memory layout or vCPU count does not match its configuration");
         }
-
-        return Assemble(spec, console, () => GuestMemory.MapFile(snapshot.Memory.Select(m => (m.Start, m.Size, m.FileOffset)), memoryFile), snapshot);
     }
 
     private static Vm Assemble(VmSpec spec, ConsoleBackend console, Func<GuestMemory> createMemory, VmSnapshot? snapshot)

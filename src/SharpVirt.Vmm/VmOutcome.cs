@@ -11,6 +11,8 @@ public enum VmOutcomeKind
     Panic,
     /// <summary>The user asked the VMM to quit (console escape, signal).</summary>
     UserQuit,
+    /// <summary>The guest moved to another VMM (a live migration completed).</summary>
+    Migrated,
     /// <summary>The VMM had to stop the guest: an instruction it cannot complete, a KVM failure.</summary>
     Error,
 }
@@ -21,7 +23,7 @@ public sealed record VmOutcome(VmOutcomeKind Kind, string Message)
     /// <summary>The process exit code for this outcome.</summary>
     public int ExitCode => Kind switch
     {
-        VmOutcomeKind.PowerOff or VmOutcomeKind.Reboot or VmOutcomeKind.UserQuit => 0,
+        VmOutcomeKind.PowerOff or VmOutcomeKind.Reboot or VmOutcomeKind.UserQuit or VmOutcomeKind.Migrated => 0,
         VmOutcomeKind.Panic => 3,
         _ => 2,
     };

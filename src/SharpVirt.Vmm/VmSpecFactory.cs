@@ -23,7 +23,13 @@ public static class VmSpecFactory
     /// </summary>
     public static VmSpec ForRestore(VmConfig config) => Create(config, null, readBootFiles: false);
 
-    private static VmSpec Create(VmConfig config, long? hostMemoryBytes, bool readBootFiles)
+    /// <summary>
+    /// <see cref="ForRestore"/> for a guest arriving by live migration: its vsock and console sockets may still be
+    /// listened on by the source VMM on this host, and are taken over (bound anew) when the guest arrives.
+    /// </summary>
+    public static VmSpec ForMigration(VmConfig config) => Create(config, null, readBootFiles: false, takeOverSockets: true);
+
+    private static VmSpec Create(VmConfig config, long? hostMemoryBytes, bool readBootFiles, bool takeOverSockets = false)
     {
         var machine = config.Machine;
         var template = CheckMachine(machine, hostMemoryBytes);
@@ -56,8 +62,8 @@ public static class VmSpecFactory
             Drives = drives,
             Nets = nets,
             Balloon = DeviceSpecFactory.Balloon(config.Balloon, machine.MemSizeMib),
-            Vsock = DeviceSpecFactory.Vsock(config.Vsock),
-            Console = DeviceSpecFactory.Console(config.Console),
+            Vsock = DeviceSpecFactory.Vsock(config.Vsock, takeOverSockets),
+            Console = DeviceSpecFactory.Console(config.Console, takeOverSockets),
         };
     }
 

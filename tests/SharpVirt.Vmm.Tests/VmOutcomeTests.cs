@@ -6,6 +6,7 @@ public sealed class VmOutcomeTests
     [InlineData(VmOutcomeKind.PowerOff, 0)]
     [InlineData(VmOutcomeKind.Reboot, 0)]
     [InlineData(VmOutcomeKind.UserQuit, 0)]
+    [InlineData(VmOutcomeKind.Migrated, 0)]
     [InlineData(VmOutcomeKind.Panic, 3)]
     [InlineData(VmOutcomeKind.Error, 2)]
     public void Each_outcome_maps_to_its_process_exit_code(VmOutcomeKind kind, int exitCode) =>

@@ -56,6 +56,15 @@ public interface IVirtioDevice
 
     /// <summary>Takes what <see cref="SaveDeviceState"/> gave, before the restored device is activated.</summary>
     void RestoreDeviceState(byte[] state);
+
+    /// <summary>
+    /// Lets another process take what this paused device holds on the host (a disk image's lock, a tap's queue), for
+    /// the handover at the end of a live migration. Returns null, or why it cannot (then it holds everything still).
+    /// </summary>
+    string? ReleaseHost();
+
+    /// <summary>Takes back what <see cref="ReleaseHost"/> let go (the migration failed); null, or why it could not.</summary>
+    string? ReclaimHost();
 }
 
 /// <summary>A virtqueue's position: the next available entry the device consumes and the next used index it publishes.</summary>

@@ -256,6 +256,12 @@ public abstract class VirtioDevice : IVirtioDevice, IDisposable
     public virtual byte[]? SaveDeviceState() => null;
 
     /// <inheritdoc />
+    public virtual string? ReleaseHost() => null;
+
+    /// <inheritdoc />
+    public virtual string? ReclaimHost() => null;
+
+    /// <inheritdoc />
     public virtual void RestoreDeviceState(byte[] state)
     {
     }

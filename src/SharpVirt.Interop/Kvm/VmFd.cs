@@ -28,6 +28,30 @@ public sealed unsafe class VmFd : IDisposable
         Errno.CheckKvm(LibC.ioctl(_fd, KvmIoctls.SetUserMemoryRegion, &region), "KVM_SET_USER_MEMORY_REGION");
     }
 
+    /// <summary>
+    /// KVM_GET_DIRTY_LOG: the pages of <paramref name="slot"/> the guest wrote since the last call (or since logging was
+    /// turned on with <see cref="KvmConst.MemLogDirtyPages"/>), one bit per page ORed into <paramref name="bitmap"/>,
+    /// which must hold a bit for each page of the slot (rounded up to 64). The kernel clears its log as it reads it.
+    /// </summary>
+    public void GetDirtyLog(uint slot, Span<ulong> bitmap, Span<ulong> scratch)
+    {
+        if (scratch.Length < bitmap.Length)
+        {
+            throw new ArgumentException("the scratch bitmap is shorter than the bitmap", nameof(scratch));
+        }
+
+        fixed (ulong* words = scratch)
+        {
+            var log = new kvm_dirty_log { slot = slot, dirty_bitmap = (ulong)words };
+            Errno.CheckKvm(LibC.ioctl(_fd, KvmIoctls.GetDirtyLog, &log), "KVM_GET_DIRTY_LOG");
+        }
+
+        for (var i = 0; i < bitmap.Length; i++)
+        {
+            bitmap[i] |= scratch[i];
+        }
+    }
+
     /// <summary>KVM_SET_TSS_ADDR: three pages of guest physical space KVM needs on Intel hosts.</summary>
     public void SetTssAddress(ulong address) =>
         Errno.CheckKvm(LibC.ioctl(_fd, KvmIoctls.SetTssAddr, (nuint)address), "KVM_SET_TSS_ADDR");

@@ -13,11 +13,12 @@ public sealed unsafe class Tap : IDisposable
     /// <summary>The virtio-net header size the tap is set to (struct virtio_net_hdr_v1).</summary>
     public const int VnetHeaderSize = 12;
 
-    private Tap(FileDescriptor handle, string name, bool created)
+    private Tap(FileDescriptor handle, string name, bool created, bool multiQueue)
     {
         Handle = handle;
         Name = name;
         Created = created;
+        MultiQueue = multiQueue;
     }
 
     /// <summary>The descriptor (non-blocking; for epoll).</summary>
@@ -28,6 +29,9 @@ public sealed unsafe class Tap : IDisposable
 
     /// <summary>Whether this process created the interface (it goes away when the tap is closed).</summary>
     public bool Created { get; }
+
+    /// <summary>Whether the tap is multi-queue, so <see cref="Detach"/> can hand it over while this descriptor stays open.</summary>
+    public bool MultiQueue { get; }
 
     /// <summary>Opens (or creates) tap <paramref name="name"/>; throws <see cref="TapException"/> saying why not.</summary>
     public static Tap Open(string name)
@@ -50,9 +54,21 @@ public sealed unsafe class Tap : IDisposable
         var handle = new FileDescriptor(fd);
         try
         {
-            var request = new IfReq { Flags = TunAbi.IFF_TAP | TunAbi.IFF_NO_PI | TunAbi.IFF_VNET_HDR };
+            // Multi-queue where the tap allows it (one made by us, or by 'ip tuntap add ... multi_queue'): its one queue
+            // can then be detached and attached again, which hands the tap to another VMM in a live migration. A tap
+            // made without it refuses the flag with EINVAL, and is opened as it is.
+            var multiQueue = true;
+            var request = new IfReq { Flags = (short)(TunAbi.IFF_TAP | TunAbi.IFF_NO_PI | TunAbi.IFF_VNET_HDR | TunAbi.IFF_MULTI_QUEUE) };
             nameBytes.CopyTo(new Span<byte>(request.Name, TunAbi.IFNAMSIZ));
-            if (LibC.ioctl(handle, TunAbi.TUNSETIFF, &request) < 0)
+            var result = LibC.ioctl(handle, TunAbi.TUNSETIFF, &request);
+            if (result < 0 && Errno.Last == Errno.EINVAL && existed)
+            {
+                multiQueue = false;
+                request.Flags = TunAbi.IFF_TAP | TunAbi.IFF_NO_PI | TunAbi.IFF_VNET_HDR;
+                result = LibC.ioctl(handle, TunAbi.TUNSETIFF, &request);
+            }
+
+            if (result < 0)
             {
                 var errno = Errno.Last;
                 throw new TapException(name, errno, errno switch
@@ -66,9 +82,15 @@ public sealed unsafe class Tap : IDisposable
                 });
             }
 
+            if (multiQueue && AttachedQueues(name) > 1)
+            {
+                // A multi-queue tap would share frames between two VMs: one attached queue is ours alone.
+                throw new TapException(name, Errno.EBUSY, $"tap {name} is in use by another process");
+            }
+
             var size = VnetHeaderSize;
             Errno.Check(LibC.ioctl(handle, TunAbi.TUNSETVNETHDRSZ, &size), $"TUNSETVNETHDRSZ {name}");
-            var tap = new Tap(handle, name, !existed);
+            var tap = new Tap(handle, name, !existed, multiQueue);
             tap.TryBringUp();
             return tap;
         }
@@ -83,6 +105,34 @@ public sealed unsafe class Tap : IDisposable
     public void SetOffload(uint flags)
     {
         Errno.Check(LibC.ioctl(Handle, TunAbi.TUNSETOFFLOAD, (nuint)flags), $"TUNSETOFFLOAD {Name}");
+    }
+
+    /// <summary>
+    /// Stops this descriptor's queue taking frames (TUNSETQUEUE IFF_DETACH_QUEUE), so another process may attach to the
+    /// tap, while the descriptor stays open for <see cref="Attach"/>. False, saying why, for a single-queue tap.
+    /// </summary>
+    public bool Detach(out string? why) => SetQueue(TunAbi.IFF_DETACH_QUEUE, out why);
+
+    /// <summary>Lets this descriptor's queue take frames again after <see cref="Detach"/>.</summary>
+    public bool Attach(out string? why) => SetQueue(TunAbi.IFF_ATTACH_QUEUE, out why);
+
+    private bool SetQueue(short flag, out string? why)
+    {
+        if (!MultiQueue)
+        {
+            why = $"tap {Name} is single-queue: make it with 'ip tuntap add {Name} mode tap multi_queue' to hand it to another VMM";
+            return false;
+        }
+
+        var request = new IfReq { Flags = flag };
+        if (LibC.ioctl(Handle, TunAbi.TUNSETQUEUE, &request) < 0)
+        {
+            why = $"TUNSETQUEUE {Name}: {Errno.Describe(Errno.Last)}";
+            return false;
+        }
+
+        why = null;
+        return true;
     }
 
     /// <summary>Reads one frame (header included); returns its length, or -1 when none is waiting.</summary>
@@ -113,6 +163,23 @@ public sealed unsafe class Tap : IDisposable
 
             var errno = Errno.Last;
             return errno is Errno.EAGAIN or Errno.EINTR or Errno.EIO ? false : throw new SystemCallException($"write(tap {Name})", errno);
+        }
+    }
+
+    /// <summary>How many queues of the tap take frames now (its real transmit queues in sysfs); 1 when unknown.</summary>
+    private static int AttachedQueues(string name)
+    {
+        try
+        {
+            return Math.Max(1, Directory.GetDirectories($"/sys/class/net/{name}/queues", "tx-*").Length);
+        }
+        catch (IOException)
+        {
+            return 1;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return 1;
         }
     }
 

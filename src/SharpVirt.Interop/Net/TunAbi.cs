@@ -22,6 +22,14 @@ public static class TunAbi
     public const short IFF_NO_PI = 0x1000;
     /// <summary>IFF_VNET_HDR: each frame carries a virtio_net_hdr.</summary>
     public const short IFF_VNET_HDR = 0x4000;
+    /// <summary>TUNSETQUEUE: _IOW('T', 217, int), attaches or detaches this descriptor's queue of a multi-queue tap.</summary>
+    public const uint TUNSETQUEUE = 0x400454d9;
+    /// <summary>IFF_MULTI_QUEUE: the tap may have several queues (descriptors), each attachable and detachable.</summary>
+    public const short IFF_MULTI_QUEUE = 0x0100;
+    /// <summary>IFF_ATTACH_QUEUE (TUNSETQUEUE): this descriptor's queue takes frames again.</summary>
+    public const short IFF_ATTACH_QUEUE = 0x0200;
+    /// <summary>IFF_DETACH_QUEUE (TUNSETQUEUE): this descriptor's queue takes no frames, though it stays open.</summary>
+    public const short IFF_DETACH_QUEUE = 0x0400;
     /// <summary>IFF_UP: the interface is up.</summary>
     public const short IFF_UP = 0x1;
 

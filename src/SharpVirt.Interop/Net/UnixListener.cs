@@ -5,7 +5,7 @@ namespace SharpVirt.Interop.Net;
 /// <summary>
 /// A non-blocking Unix stream socket listening at a path the VMM owns: a stale socket file left there by a process
 /// that died is replaced (callers have already refused a path a live process listens on), and the file is removed
-/// when the listener is disposed.
+/// when the listener is disposed, unless another process has bound the path since (a VMM this guest migrated to).
 /// </summary>
 public sealed class UnixListener : IDisposable
 {
@@ -24,6 +24,7 @@ public sealed class UnixListener : IDisposable
         {
             Socket.Bind(new UnixDomainSocketEndPoint(path));
             Socket.Listen(backlog);
+            _identity = FileKind.Identity(path);
         }
         catch
         {
@@ -31,6 +32,8 @@ public sealed class UnixListener : IDisposable
             throw;
         }
     }
+
+    private readonly (ulong Device, ulong Inode)? _identity;
 
     /// <summary>The socket's path.</summary>
     public string Path { get; }
@@ -42,6 +45,11 @@ public sealed class UnixListener : IDisposable
     public void Dispose()
     {
         Socket.Dispose();
+        if (_identity is null || FileKind.Identity(Path) != _identity)
+        {
+            return; // the file there is not ours any more
+        }
+
         try
         {
             File.Delete(Path);

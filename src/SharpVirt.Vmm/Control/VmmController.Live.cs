@@ -125,6 +125,7 @@ public sealed partial class VmmController
 
     private void ReplaceImage(string id, VirtioBlock disk, string path)
     {
+        RequireNoMigration("change a disk's image");
         if (_state != VmState.Running)
         {
             throw VmmControlException.WrongState($"the guest is {Describe(_state)}: a disk's image is changed while it runs");

@@ -19,6 +19,7 @@ public sealed partial class VmmController
             throw VmmControlException.WrongState($"cannot snapshot: the guest is {Describe(_state)}");
         }
 
+        RequireNoMigration("snapshot");
         CheckPath(directory);
         var wasRunning = _state == VmState.Running;
         var paused = Stopwatch.StartNew();
@@ -31,11 +32,7 @@ public sealed partial class VmmController
         {
             Directory.CreateDirectory(directory);
             // Random MACs are written down, so the restored guest's cards keep theirs.
-            var config = _config! with
-            {
-                NetworkInterfaces = [.. _config.NetworkInterfaces.Select((n, i) => n with { GuestMac = _spec!.Nets[i].MacText })],
-            };
-            var state = _vm!.CaptureState(config);
+            var state = _vm!.CaptureState(ConfigAsBuilt());
             var written = MemoryFile.Write(directory, _vm.Memory);
             SnapshotFile.Write(directory, state);
             return new SnapshotReport

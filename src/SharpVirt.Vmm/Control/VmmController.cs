@@ -108,6 +108,7 @@ public sealed partial class VmmController : IDisposable
     public Task Pause() => Post(() =>
     {
         Require(VmState.Running, "pause");
+        RequireNoMigration("pause");
         if (!_vm!.Pause())
         {
             throw VmmControlException.WrongState("cannot pause: the guest is stopping");
@@ -120,6 +121,7 @@ public sealed partial class VmmController : IDisposable
     public Task Resume() => Post(() =>
     {
         Require(VmState.Paused, "resume");
+        RequireNoMigration("resume");
         if (!_vm!.Resume())
         {
             throw VmmControlException.WrongState("cannot resume: the guest is stopping");
@@ -175,9 +177,11 @@ public sealed partial class VmmController : IDisposable
 
     private Task<bool> PreBoot(string resource, Action action) => Post(() =>
     {
-        if (_state != VmState.NotStarted)
+        if (_state != VmState.NotStarted || _incoming is not null)
         {
-            throw VmmControlException.WrongState($"the guest is {Describe(_state)}: {resource} can only be set before start");
+            throw VmmControlException.WrongState(_incoming is not null
+                ? $"the VMM waits for an incoming migration: {resource} comes with the guest"
+                : $"the guest is {Describe(_state)}: {resource} can only be set before start");
         }
 
         action();
@@ -185,6 +189,11 @@ public sealed partial class VmmController : IDisposable
 
     private void Require(VmState state, string command)
     {
+        if (_incoming is not null)
+        {
+            throw VmmControlException.WrongState($"cannot {command}: the VMM waits for an incoming migration");
+        }
+
         if (_state != state)
         {
             throw VmmControlException.WrongState($"cannot {command}: the guest is {Describe(_state)}");
@@ -257,6 +266,7 @@ public sealed partial class VmmController : IDisposable
             return;
         }
 
+        CancelMigrationForExit(); // before the VM's memory goes away
         _attachment?.Dispose();
         _attachment = null;
         vm.Dispose();
@@ -300,6 +310,7 @@ public sealed partial class VmmController : IDisposable
 
     private void Finish(VmOutcome outcome)
     {
+        CancelMigrationForExit();
         _state = VmState.Stopped;
         _uptime.Stop();
         _completion.TrySetResult(outcome);

@@ -114,6 +114,7 @@ public sealed unsafe class EmulationAssist(GuestMemory memory)
 
         Span<ulong> expected = [regs.rax, regs.rdx];
         ReadOnlySpan<ulong> desired = [regs.rbx, regs.rcx];
+        memory.MarkWritten(t.physical_address, 16);
         if (NativeCode.CompareExchange128(memory.GetHostAddress(t.physical_address, 16), expected, desired))
         {
             regs.rflags |= FlagZf;

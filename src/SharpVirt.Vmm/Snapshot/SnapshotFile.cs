@@ -34,20 +34,14 @@ public static class SnapshotFile
     /// <summary>Writes <paramref name="snapshot"/> to <c>directory/state</c>.</summary>
     public static void Write(string directory, VmSnapshot snapshot)
     {
-        var payload = JsonSerializer.SerializeToUtf8Bytes(snapshot, SnapshotJsonContext.Default.VmSnapshot);
-        var header = new byte[HeaderSize];
-        Magic.CopyTo(header, 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), FormatVersion);
-        BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(16), (ulong)payload.Length);
-        SHA256.HashData(payload, header.AsSpan(24, 32));
+        var bytes = Encode(snapshot);
         var path = Path.Combine(directory, StateName);
         var temporary = path + ".tmp";
         try
         {
             using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
             {
-                file.Write(header);
-                file.Write(payload);
+                file.Write(bytes);
                 file.Flush(flushToDisk: true);
             }
 
@@ -57,6 +51,19 @@ public static class SnapshotFile
         {
             throw new SnapshotException(SnapshotErrorKind.Io, $"{path}: {e.Message}");
         }
+    }
+
+    /// <summary>The state file's bytes for <paramref name="snapshot"/> (also what a live migration sends as its state).</summary>
+    public static byte[] Encode(VmSnapshot snapshot)
+    {
+        var payload = JsonSerializer.SerializeToUtf8Bytes(snapshot, SnapshotJsonContext.Default.VmSnapshot);
+        var bytes = new byte[HeaderSize + payload.Length];
+        Magic.CopyTo(bytes, 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), FormatVersion);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(16), (ulong)payload.Length);
+        SHA256.HashData(payload, bytes.AsSpan(24, 32));
+        payload.CopyTo(bytes, HeaderSize);
+        return bytes;
     }
 
     /// <summary>Reads and checks <c>directory/state</c>: magic, version, length and checksum, then the JSON.</summary>

@@ -31,6 +31,10 @@ public sealed class HostAbiTests
             printf("IFF_NO_PI %d\n", IFF_NO_PI);
             printf("IFF_VNET_HDR %d\n", IFF_VNET_HDR);
             printf("IFF_UP %d\n", IFF_UP);
+            printf("TUNSETQUEUE %lu\n", (unsigned long)TUNSETQUEUE);
+            printf("IFF_MULTI_QUEUE %d\n", IFF_MULTI_QUEUE);
+            printf("IFF_ATTACH_QUEUE %d\n", IFF_ATTACH_QUEUE);
+            printf("IFF_DETACH_QUEUE %d\n", IFF_DETACH_QUEUE);
             printf("TUN_F_CSUM %d\n", TUN_F_CSUM);
             printf("TUN_F_TSO4 %d\n", TUN_F_TSO4);
             printf("TUN_F_TSO6 %d\n", TUN_F_TSO6);
@@ -58,6 +62,10 @@ public sealed class HostAbiTests
         { "IFF_TAP", (ulong)TunAbi.IFF_TAP },
         { "IFF_NO_PI", (ulong)TunAbi.IFF_NO_PI },
         { "IFF_VNET_HDR", (ulong)TunAbi.IFF_VNET_HDR },
+        { "TUNSETQUEUE", TunAbi.TUNSETQUEUE },
+        { "IFF_MULTI_QUEUE", (ulong)TunAbi.IFF_MULTI_QUEUE },
+        { "IFF_ATTACH_QUEUE", (ulong)TunAbi.IFF_ATTACH_QUEUE },
+        { "IFF_DETACH_QUEUE", (ulong)TunAbi.IFF_DETACH_QUEUE },
         { "IFF_UP", (ulong)TunAbi.IFF_UP },
         { "TUN_F_CSUM", TunAbi.TUN_F_CSUM },
         { "TUN_F_TSO4", TunAbi.TUN_F_TSO4 },

@@ -79,6 +79,19 @@ internal sealed class BlockImage : IDisposable
         return sectors <= capacitySectors - sector;
     }
 
+    /// <summary>
+    /// Drops the exclusive lock of a read-write image (the handle stays open), so another VMM may open it; a read-only
+    /// image's shared lock lets that already. Null, or why not.
+    /// </summary>
+    internal string? Unlock() =>
+        ReadOnly || LibC.flock(_handle, LibC.LOCK_UN) == 0 ? null : $"cannot unlock disk image '{Path}': {Errno.Describe(Errno.Last)}";
+
+    /// <summary>Takes the exclusive lock again after <see cref="Unlock"/>, without waiting; null, or why not.</summary>
+    internal string? Relock() =>
+        ReadOnly || LibC.flock(_handle, LibC.LOCK_EX | LibC.LOCK_NB) == 0
+            ? null
+            : $"cannot lock disk image '{Path}' again (is another VM using it?): {Errno.Describe(Errno.Last)}";
+
     internal void Write(ReadOnlySpan<byte> buffer, long offset) => RandomAccess.Write(_handle, buffer, offset);
 
     /// <summary>

@@ -127,6 +127,16 @@ public sealed class VirtioBlock : VirtioDevice
         old.Dispose();
     }
 
+    /// <summary>Flushes the image and lets another VMM lock it (a live migration's handover).</summary>
+    public override string? ReleaseHost()
+    {
+        _image.Flush();
+        return _image.Unlock();
+    }
+
+    /// <inheritdoc />
+    public override string? ReclaimHost() => _image.Relock();
+
     /// <summary>Makes every write the guest has completed durable on the host (fdatasync).</summary>
     public void Flush() => _image.Flush();
 

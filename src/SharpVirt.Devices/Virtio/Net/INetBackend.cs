@@ -20,6 +20,12 @@ public interface INetBackend : IDisposable
 
     /// <summary>Which offloaded frames (TUN_F_* flags) the backend may deliver: what the guest driver accepted.</summary>
     void SetOffload(uint tunFlags);
+
+    /// <summary>Lets another process attach to the backend while this one stays open (see Tap.Detach); null, or why not.</summary>
+    string? Detach() => null;
+
+    /// <summary>Takes the backend back after <see cref="Detach"/>; null, or why not.</summary>
+    string? Attach() => null;
 }
 
 /// <summary>A tap device as a virtio-net backend.</summary>
@@ -39,6 +45,12 @@ public sealed class TapBackend(Tap tap) : INetBackend
 
     /// <inheritdoc />
     public void SetOffload(uint tunFlags) => Tap.SetOffload(tunFlags);
+
+    /// <inheritdoc />
+    public string? Detach() => Tap.Detach(out var why) ? null : why;
+
+    /// <inheritdoc />
+    public string? Attach() => Tap.Attach(out var why) ? null : why;
 
     /// <inheritdoc />
     public void Dispose() => Tap.Dispose();

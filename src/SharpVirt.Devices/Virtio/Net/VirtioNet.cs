@@ -150,6 +150,12 @@ public sealed class VirtioNet : VirtioDevice
     /// <inheritdoc />
     protected override void OnFault(Exception exception) => Metrics.Errors.Increment();
 
+    /// <inheritdoc />
+    public override string? ReleaseHost() => _backend.Detach();
+
+    /// <inheritdoc />
+    public override string? ReclaimHost() => _backend.Attach();
+
     /// <summary>Closes the backend.</summary>
     protected override void DisposeResources() => _backend.Dispose();
 

@@ -63,6 +63,11 @@ public sealed class DescriptorChain
 
             var take = Math.Min(d.Length - skip, length - bytes);
             into[count++] = new IoVec { Base = memory.GetHostAddress(d.Address + skip, take), Length = (nuint)take };
+            if (writable)
+            {
+                memory.MarkWritten(d.Address + skip, take); // the host writes there behind KVM's dirty log
+            }
+
             bytes += take;
             skip = 0;
         }

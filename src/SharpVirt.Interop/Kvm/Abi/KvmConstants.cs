@@ -54,4 +54,5 @@ public static class KvmConst
     public const uint CpuidFlagSignificantIndex = 1;
     public const uint IoeventfdFlagDatamatch = 1;
     public const uint IoeventfdFlagPio = 2;
+    public const uint MemLogDirtyPages = 1;
 }

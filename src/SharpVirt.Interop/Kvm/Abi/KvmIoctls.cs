@@ -30,6 +30,8 @@ public static class KvmIoctls
     public static readonly nuint CreateVcpu = Io(0x41);
     /// <summary>KVM_SET_USER_MEMORY_REGION.</summary>
     public static readonly nuint SetUserMemoryRegion = Iow<kvm_userspace_memory_region>(0x46);
+    /// <summary>KVM_GET_DIRTY_LOG.</summary>
+    public static readonly nuint GetDirtyLog = Iow<kvm_dirty_log>(0x42);
     /// <summary>KVM_SET_TSS_ADDR.</summary>
     public static readonly nuint SetTssAddr = Io(0x47);
     /// <summary>KVM_SET_IDENTITY_MAP_ADDR.</summary>

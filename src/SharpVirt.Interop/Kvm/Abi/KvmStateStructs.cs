@@ -40,6 +40,18 @@ public unsafe struct kvm_clock_data
     public fixed uint pad[4];
 }
 
+/// <summary>
+/// KVM_GET_DIRTY_LOG's argument: the slot, and where the kernel writes its bitmap (one bit per page, set for each page
+/// written since the last call, which clears them).
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct kvm_dirty_log
+{
+    public uint slot;
+    public uint padding1;
+    public ulong dirty_bitmap;
+}
+
 /// <summary>One in-kernel interrupt controller's state: chip_id 0 and 1 are the PICs, 2 the IOAPIC (union of 512 bytes).</summary>
 [StructLayout(LayoutKind.Sequential)]
 public unsafe struct kvm_irqchip

@@ -246,4 +246,18 @@ public sealed class VirtioBlockTests : IDisposable
         Assert.Equal(BlockImageErrorKind.Unavailable, e.Kind);
         Assert.Contains(_rig.ImagePath, e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Releasing_the_image_for_a_migration_lets_another_writer_in_and_reclaiming_locks_it_again()
+    {
+        Assert.Null(_rig.Device.ReleaseHost());
+        using (var destination = new VirtioBlock(_rig.ImagePath, readOnly: false))
+        {
+            // While the destination holds it, the source cannot take it back, and says why.
+            Assert.Contains("is another VM using it?", _rig.Device.ReclaimHost(), StringComparison.Ordinal);
+        }
+
+        Assert.Null(_rig.Device.ReclaimHost());
+        Assert.Throws<BlockImageException>(() => new VirtioBlock(_rig.ImagePath, readOnly: false));
+    }
 }

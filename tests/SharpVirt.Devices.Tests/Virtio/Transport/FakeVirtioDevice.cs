@@ -87,6 +87,10 @@ public sealed class FakeVirtioDevice(uint deviceType, ulong features, params ush
     {
     }
 
+    public string? ReleaseHost() => null;
+
+    public string? ReclaimHost() => null;
+
     public void Reset()
     {
         lock (_lock)

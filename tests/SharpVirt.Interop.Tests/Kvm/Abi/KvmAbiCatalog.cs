@@ -38,6 +38,7 @@ internal static class KvmAbiCatalog
         [nameof(KvmConst.CpuidFlagSignificantIndex)] = "KVM_CPUID_FLAG_SIGNIFCANT_INDEX",
         [nameof(KvmConst.IoeventfdFlagDatamatch)] = "KVM_IOEVENTFD_FLAG_DATAMATCH",
         [nameof(KvmConst.IoeventfdFlagPio)] = "KVM_IOEVENTFD_FLAG_PIO",
+        [nameof(KvmConst.MemLogDirtyPages)] = "KVM_MEM_LOG_DIRTY_PAGES",
     };
 
     /// <summary>Every kernel struct declared in SharpVirt.Interop.Kvm.Abi (fixed-buffer helper types excluded).</summary>
