@@ -43,11 +43,13 @@ public sealed partial class GuestMemory
     }
 
     /// <summary>The words a bitmap of region <paramref name="region"/>'s pages takes (one bit a page).</summary>
-    public int BitmapWords(int region) => (int)((_regions[region].Size / PageSize + 63) / 64);
+    public int BitmapWords(int region) => Words(_regions[region]);
+
+    private static int Words(GuestRegion region) => (int)((region.Size / PageSize + 63) / 64);
 
     private sealed class WriteLog(GuestRegion[] regions)
     {
-        public ulong[][] Bits { get; } = [.. regions.Select(r => new ulong[(r.Size / PageSize + 63) / 64])];
+        public ulong[][] Bits { get; } = [.. regions.Select(r => new ulong[Words(r)])];
 
         public void Mark(GuestMemory memory, ulong address, ulong length)
         {
