@@ -11,8 +11,10 @@ localhost to a destination process started for it (the source on CPU --cpu, the 
              source:      QMP migrate {"uri": ...}, then query-migrate until completed
 
 Both use their default downtime limit (300 ms). Reported, as each VMM measures it: total time (from the migrate
-command to completion) and downtime (the guest stopped), plus, measured here the same way for both, the time from
-the migrate command until the guest's shell answers on the destination. Runs alternate between the VMMs; medians
+command to completion) and downtime, plus, measured here the same way for both, the time from the migrate command
+until the guest's shell answers on the destination. The two downtimes are not the same span: QEMU's ends when the
+source has sent its last byte (the destination is already built and loads the state after), SharpVirt's when the
+destination has built the VM from the state and been told to run it. Runs alternate between the VMMs; medians
 and SharpVirt/QEMU ratios (below 1.0: SharpVirt is faster).
 """
 import argparse
@@ -169,7 +171,8 @@ def main():
                                (3, "memory sent", "MiB")]:
             s = statistics.median(r[k] for r in results["sharpvirt"])
             q = statistics.median(r[k] for r in results["qemu"])
-            print(f"| {label} | {s:.1f} {unit} | {q:.1f} {unit} | {s / q:.2f} |")
+            ratio = f"{s / q:.2f}" if q else "n/a"
+            print(f"| {label} | {s:.1f} {unit} | {q:.1f} {unit} | {ratio} |")
 
 
 if __name__ == "__main__":
