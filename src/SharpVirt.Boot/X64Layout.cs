@@ -58,4 +58,10 @@ public static class X64Layout
     public const ushort AcpiResetPort = 0x3c2;
     /// <summary>Value written to the reset register to reboot.</summary>
     public const byte AcpiResetValue = 0x1;
+
+    /// <summary>
+    /// The IOAPIC pin of the ACPI power button: an edge on it makes the DSDT's generic event device notify
+    /// <c>\_SB_.PWRB</c> (ISA IRQ 3, free because there is no COM2).
+    /// </summary>
+    public const uint PowerButtonGsi = 3;
 }

@@ -27,6 +27,8 @@ public static class VmClientCommand
         command.Subcommands.Add(Verb("start", "Boot the VM configured through the API", c => Action(c, "start")));
         command.Subcommands.Add(Verb("stop", "Stop the VM at once (as pulling the plug); the VMM exits", c => Action(c, "stop")));
         command.Subcommands.Add(Verb("flush", "Make every disk's completed writes durable on the host", c => Action(c, "flush")));
+        command.Subcommands.Add(Verb("power-button", "Press the ACPI power button (a guest with a button driver shuts down)", c => Action(c, "power_button")));
+        command.Subcommands.Add(Verb("ctrl-alt-del", "Type Ctrl-Alt-Del on the guest's PS/2 keyboard (its init decides)", c => Action(c, "ctrl_alt_del")));
         command.Subcommands.Add(Metrics());
         command.Subcommands.Add(Balloon());
         command.Subcommands.Add(Snapshot());

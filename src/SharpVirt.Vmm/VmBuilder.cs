@@ -21,13 +21,15 @@ public sealed record ConsoleBackend(Stream Output);
 /// <summary>The legacy devices whose state a snapshot keeps.</summary>
 /// <param name="Serial">COM1.</param>
 /// <param name="Cmos">The CMOS clock and RAM.</param>
-/// <param name="I8042">The keyboard controller.</param>
-public sealed record LegacyDevices(Serial16550 Serial, CmosRtc Cmos, I8042Controller I8042);
+/// <param name="I8042">The keyboard controller and its keyboard.</param>
+/// <param name="PowerButton">The ACPI power button.</param>
+public sealed record LegacyDevices(Serial16550 Serial, CmosRtc Cmos, I8042Controller I8042, AcpiPowerButton PowerButton);
 
 /// <summary>The boot recipe: one straight line from a <see cref="VmSpec"/> to a <see cref="Vm"/> ready to run.</summary>
 public static class VmBuilder
 {
     private const uint SerialGsi = 4;
+    private const uint KeyboardGsi = 1;
 
     /// <summary>Builds the VM: KVM objects, memory, devices, kernel, boot tables, vCPUs.</summary>
     public static Vm Build(VmSpec spec, ConsoleBackend console) =>
@@ -100,7 +102,7 @@ public static class VmBuilder
             var mmio = new IoBus("mmio");
             var panicWatch = new PanicDetectingStream(console.Output, exit);
             var serial = new Serial16550(panicWatch, new KvmInterruptLine(fd, SerialGsi));
-            var legacy = AddLegacyDevices(pio, serial, exit, spec.MemoryBytes);
+            var legacy = AddLegacyDevices(pio, serial, fd, exit, spec.MemoryBytes);
             var virtio = new VirtioMmioSlots(mmio, fd, memory);
             var devices = VirtioDeviceSet.Build(spec, virtio, owned);
             // Disposed after the devices: their threads may signal the interrupt lines until they stop.
@@ -153,10 +155,10 @@ public static class VmBuilder
         }
     }
 
-    private static LegacyDevices AddLegacyDevices(IoBus pio, Serial16550 serial, VmExitSignal exit, ulong memoryBytes)
+    private static LegacyDevices AddLegacyDevices(IoBus pio, Serial16550 serial, VmFd fd, VmExitSignal exit, ulong memoryBytes)
     {
         void Reset() => exit.Set(new VmOutcome(VmOutcomeKind.Reboot, "the guest rebooted"));
-        var i8042 = new I8042Controller(Reset);
+        var i8042 = new I8042Controller(new KvmInterruptLine(fd, KeyboardGsi), Reset);
         var cmos = new CmosRtc(() => DateTime.UtcNow, memoryBytes);
         pio.Insert(serial, 0x3f8, 8);
         pio.Insert(i8042, 0x60, 5);
@@ -164,7 +166,7 @@ public static class VmBuilder
         pio.Insert(new PostCodePort(null), 0x80, 1);
         pio.Insert(new AcpiPmDevice(() => exit.Set(new VmOutcome(VmOutcomeKind.PowerOff, "the guest powered off")), Reset),
             X64Layout.AcpiSleepControlPort, 3);
-        return new LegacyDevices(serial, cmos, i8042);
+        return new LegacyDevices(serial, cmos, i8042, new AcpiPowerButton(new KvmInterruptLine(fd, X64Layout.PowerButtonGsi)));
     }
 
     /// <summary>Places kernel, command line, initrd, ACPI and MP tables, the zero page and the long-mode tables; returns the entry.</summary>

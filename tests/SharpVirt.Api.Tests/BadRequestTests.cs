@@ -66,6 +66,8 @@ public sealed class BadRequestTests : IAsyncLifetime
         { "PUT", "/actions", "{\"action\":\"pause\"}", 409, null, "not started" },
         { "PUT", "/actions", "{\"action\":\"resume\"}", 409, null, "not started" },
         { "PUT", "/actions", "{\"action\":\"flush\"}", 409, null, "need a running guest" },
+        { "PUT", "/actions", "{\"action\":\"power_button\"}", 409, null, "cannot press the power button: the guest is not started" },
+        { "PUT", "/actions", "{\"action\":\"ctrl_alt_del\"}", 409, null, "cannot send Ctrl-Alt-Del: the guest is not started" },
         { "PATCH", "/vm", "{\"state\":\"Paused\"}", 409, null, "not started" },
         { "PATCH", "/balloon", "{\"amount_mib\":10}", 409, null, "need a running guest" },
         { "PATCH", "/drives/vda", "{\"rate_limiter\":{}}", 409, null, "need a running guest" },

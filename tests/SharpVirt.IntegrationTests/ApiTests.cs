@@ -115,6 +115,9 @@ public sealed partial class ApiTests : IDisposable
         (code, output) = Cli("vm", "pause", "--socket", socket);
         Assert.Equal(1, code);
         Assert.Contains("cannot pause: the guest is paused (HTTP 409)", output, StringComparison.Ordinal);
+        (code, output) = Cli("vm", "power-button", "--socket", socket);
+        Assert.Equal(1, code);
+        Assert.Contains("cannot press the power button: the guest is paused (HTTP 409)", output, StringComparison.Ordinal);
         Assert.Equal(0, Cli("vm", "resume", "--socket", socket).Code);
         vmm.Type("echo back-$((6*7))");
         vmm.WaitFor("back-42", CommandTimeout, at);

@@ -6,7 +6,7 @@ using SharpVirt.Vmm.Control;
 
 namespace SharpVirt.Api.Endpoints;
 
-/// <summary><c>PUT /actions</c>: start, pause, resume, flush, stop.</summary>
+/// <summary><c>PUT /actions</c>: start, pause, resume, flush, power_button, ctrl_alt_del, stop.</summary>
 internal static class ActionEndpoints
 {
     public static void Map(IEndpointRouteBuilder routes, VmmController vmm) =>
@@ -26,6 +26,12 @@ internal static class ActionEndpoints
                     break;
                 case VmAction.Flush:
                     await vmm.FlushDrives();
+                    break;
+                case VmAction.PowerButton:
+                    await vmm.PressPowerButton();
+                    break;
+                case VmAction.CtrlAltDel:
+                    await vmm.SendCtrlAltDel();
                     break;
                 case VmAction.Stop:
                     await vmm.Stop("stopped through the API");

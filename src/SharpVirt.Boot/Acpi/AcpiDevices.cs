@@ -11,6 +11,9 @@ public static class AcpiDevices
     /// <summary>The largest index <see cref="VirtioMmio"/> accepts (device names VR00-VRFF).</summary>
     public const int MaxVirtioMmioIndex = 0xff;
 
+    /// <summary>The notification value of a power button press (ACPI 6.5 section 5.6.6, button devices).</summary>
+    private const ulong PowerButtonPressed = 0x80;
+
     /// <summary>
     /// A virtio-mmio transport, which Linux's virtio_mmio driver matches by <c>_HID "LNRO0005"</c>:
     /// <c>Device (VRxx) { _HID, _UID index, _CRS { Memory32Fixed (ReadWrite, base, size),
@@ -72,4 +75,22 @@ public static class AcpiDevices
         Aml.Device("RTC_",
             Aml.Name("_HID", Aml.EisaId("PNP0B00")),
             Aml.Name("_CRS", Aml.ResourceTemplate(AmlResources.Io(0x70, 2), AmlResources.IrqNoFlags(8))));
+
+    /// <summary>
+    /// The power button of a hardware-reduced platform, which has no fixed-feature button: <c>Device (PWRB)</c>
+    /// (<c>PNP0C0C</c>, which Linux's ACPI button driver binds) and a generic event device (<c>ACPI0013</c>) whose
+    /// interrupt is <paramref name="gsi"/>, edge-triggered. An edge there runs <c>_EVT</c>, which does
+    /// <c>Notify (\_SB_.PWRB, 0x80)</c>: "the button was pressed". The interrupt serves only the button, so
+    /// <c>_EVT</c> needs no status register.
+    /// </summary>
+    public static byte[] PowerButton(uint gsi) =>
+        Aml.Concat(
+            Aml.Device("PWRB",
+                Aml.Name("_HID", Aml.EisaId("PNP0C0C")),
+                Aml.Name("_UID", Aml.Integer(0))),
+            Aml.Device("GED_",
+                Aml.Name("_HID", Aml.String("ACPI0013")),
+                Aml.Name("_UID", Aml.Integer(0)),
+                Aml.Name("_CRS", Aml.ResourceTemplate(AmlResources.ExtendedInterrupt(gsi, edgeTriggered: true))),
+                Aml.Method("_EVT", 1, serialized: true, Aml.Notify("\\_SB_.PWRB", PowerButtonPressed))));
 }

@@ -5,7 +5,7 @@ namespace SharpVirt.Boot.Acpi;
 
 /// <summary>
 /// An encoder for the small part of the ACPI Machine Language (ACPI 6.5 chapter 20) the VMM's DSDT needs:
-/// names, scopes, devices, packages, integers, strings, EISA IDs and buffers. Each method returns the complete
+/// names, scopes, devices, methods that notify a device, packages, integers, strings, EISA IDs and buffers. Each method returns the complete
 /// encoding of one term, so terms nest by passing one method's result to another, as ASL nests.
 /// </summary>
 public static class Aml
@@ -22,10 +22,13 @@ public static class Aml
     private const byte StringPrefix = 0x0d;
     private const byte QWordPrefix = 0x0e;
     private const byte ScopeOp = 0x10;
+    private const byte MethodOp = 0x14;
     private const byte BufferOp = 0x11;
     private const byte PackageOp = 0x12;
     private const byte ExtOpPrefix = 0x5b;
     private const byte DeviceOp = 0x82;
+    private const byte NotifyOp = 0x86;
+    private const byte MethodSerialized = 0x08;
     private const byte EndTag = 0x79;
 
     /// <summary>
@@ -131,6 +134,21 @@ public static class Aml
     /// <summary><c>Device (name) { terms }</c>.</summary>
     public static byte[] Device(string name, params ReadOnlySpan<byte[]> terms) =>
         [ExtOpPrefix, DeviceOp, .. WithLength(NameString(name), Concat(terms))];
+
+    /// <summary>
+    /// <c>Method (name, arguments, NotSerialized or Serialized) { terms }</c>: a control method taking
+    /// <paramref name="arguments"/> (0-7) arguments, at sync level 0.
+    /// </summary>
+    public static byte[] Method(string name, int arguments, bool serialized, params ReadOnlySpan<byte[]> terms)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(arguments);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(arguments, 7);
+        var flags = (byte)(arguments | (serialized ? MethodSerialized : 0));
+        return [MethodOp, .. WithLength([.. NameString(name), flags], Concat(terms))];
+    }
+
+    /// <summary><c>Notify (path, value)</c>: sends notification <paramref name="value"/> to the object at <paramref name="path"/>.</summary>
+    public static byte[] Notify(string path, ulong value) => [NotifyOp, .. NameString(path), .. Integer(value)];
 
     /// <summary><c>Package (n) { elements }</c> with as many elements as given (at most 255).</summary>
     public static byte[] Package(params ReadOnlySpan<byte[]> elements)

@@ -3,7 +3,7 @@ namespace SharpVirt.Boot.Acpi;
 /// <summary>
 /// The Differentiated System Description Table: a header and AML. It declares <c>\_S5_</c> (soft-off, SLP_TYP 5,
 /// which Linux writes with SLP_EN to the FADT's sleep control register) and, in <c>\_SB_</c>, the legacy devices
-/// (COM1, the i8042, the RTC) followed by the caller's extra devices.
+/// (COM1, the i8042, the RTC, the power button) followed by the caller's extra devices.
 /// </summary>
 internal static class Dsdt
 {
@@ -16,11 +16,12 @@ internal static class Dsdt
     /// <summary>The DSDT with <paramref name="extraDevices"/> (encoded AML terms) appended inside <c>\_SB_</c>.</summary>
     public static byte[] Build(IReadOnlyList<byte[]> extraDevices)
     {
-        var devices = new List<byte[]>(3 + extraDevices.Count)
+        var devices = new List<byte[]>(4 + extraDevices.Count)
         {
             AcpiDevices.Serial(0, Com1Port, Com1Irq),
             AcpiDevices.I8042Keyboard(),
             AcpiDevices.CmosRtc(),
+            AcpiDevices.PowerButton(X64Layout.PowerButtonGsi),
         };
         devices.AddRange(extraDevices);
 

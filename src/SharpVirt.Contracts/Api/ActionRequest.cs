@@ -18,6 +18,12 @@ public enum VmAction
     /// <summary>Write every disk's data to stable storage on the host (fdatasync of each image).</summary>
     [JsonStringEnumMemberName("flush")]
     Flush,
+    /// <summary>Press the ACPI power button: a guest that handles the button shuts down.</summary>
+    [JsonStringEnumMemberName("power_button")]
+    PowerButton,
+    /// <summary>Type Ctrl-Alt-Del on the guest's PS/2 keyboard: a Linux guest's init decides what it means.</summary>
+    [JsonStringEnumMemberName("ctrl_alt_del")]
+    CtrlAltDel,
     /// <summary>Stop the VM now, as pulling the plug (the process exits).</summary>
     [JsonStringEnumMemberName("stop")]
     Stop,

@@ -6,7 +6,7 @@ using SharpVirt.Devices.Virtio.Net;
 
 namespace SharpVirt.Vmm.Control;
 
-/// <summary>The commands that read or change a running guest: metrics, the balloon, rate limits, flush.</summary>
+/// <summary>The commands that read or change a running guest: metrics, the balloon, rate limits, flush, the power button and Ctrl-Alt-Del.</summary>
 public sealed partial class VmmController
 {
     /// <summary>Every device's counters and the VMM's own.</summary>
@@ -123,6 +123,26 @@ public sealed partial class VmmController
         }
     });
 
+    /// <summary>Presses the ACPI power button; what follows is the guest's choice.</summary>
+    public Task PressPowerButton() => Post(() =>
+    {
+        Require(VmState.Running, "press the power button");
+        RequireNoMigration("press the power button");
+        _vm!.Legacy.PowerButton.Press();
+    });
+
+    /// <summary>Types Ctrl-Alt-Del on the guest's keyboard; what follows is the guest's choice.</summary>
+    public Task SendCtrlAltDel() => Post(() =>
+    {
+        Require(VmState.Running, "send Ctrl-Alt-Del");
+        RequireNoMigration("send Ctrl-Alt-Del");
+        if (!_vm!.Legacy.I8042.TypeCtrlAltDel())
+        {
+            throw VmmControlException.WrongState(
+                "the guest's keyboard did not take Ctrl-Alt-Del: the guest has not enabled it, or has not read the keys sent before");
+        }
+    });
+
     private void ReplaceImage(string id, VirtioBlock disk, string path)
     {
         RequireNoMigration("change a disk's image");
@@ -182,6 +202,8 @@ public sealed partial class VmmController
         {
             ["vcpus"] = vm.Vcpus.Count,
             ["memory_bytes"] = (long)vm.Memory.TotalSize,
+            ["power_button_presses"] = vm.Legacy.PowerButton.Presses,
+            ["keyboard_dropped_sequences"] = vm.Legacy.I8042.DroppedKeySequences,
         };
         foreach (var kind in Enum.GetValues<Emulation.X86InstructionKind>().Where(k => k != Emulation.X86InstructionKind.Unknown))
         {

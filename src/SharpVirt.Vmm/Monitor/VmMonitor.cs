@@ -7,9 +7,9 @@ namespace SharpVirt.Vmm.Monitor;
 
 /// <summary>
 /// The console monitor's commands (Ctrl-A c), in the spirit of QEMU's human monitor: look at the devices and their
-/// counters, pause and continue the guest, set the balloon's target, quit. Every method is safe to call from the
-/// console thread: pause and continue go through the controller's loop (as the API's do), devices take their own
-/// locks, counters are atomic.
+/// counters, pause and continue the guest, press its power button or send it Ctrl-Alt-Del, set the balloon's target,
+/// quit. Every method is safe to call from the console thread: pause, continue and the button and keys go through the
+/// controller's loop (as the API's do), devices take their own locks, counters are atomic.
 /// </summary>
 public sealed class VmMonitor(Vm vm, VmmController controller)
 {
@@ -27,6 +27,9 @@ public sealed class VmMonitor(Vm vm, VmmController controller)
             ["info", "status"] => $"VM status: {(vm.IsPaused ? "paused" : "running")}\n",
             ["stop"] => Run(controller.Pause(), "VM paused (cont runs it again)\n"),
             ["cont" or "c"] => Run(controller.Resume(), ""),
+            ["system_powerdown"] => Run(controller.PressPowerButton(), "power button pressed\n"),
+            ["sendkey", "ctrl-alt-delete"] => Run(controller.SendCtrlAltDel(), "Ctrl-Alt-Del sent\n"),
+            ["sendkey", ..] => "sendkey: only ctrl-alt-delete can be sent\n",
             ["info", "devices"] => Devices(),
             ["info", "metrics"] => Metrics(),
             ["info", "balloon"] => WithBalloon(BalloonInfo),
@@ -40,6 +43,8 @@ public sealed class VmMonitor(Vm vm, VmmController controller)
         "info status        running or paused\n" +
         "stop               pause the guest: vCPUs and devices stop, nothing changes guest memory\n" +
         "cont               run a paused guest again\n" +
+        "system_powerdown   press the ACPI power button\n" +
+        "sendkey ctrl-alt-delete  type Ctrl-Alt-Del on the guest's keyboard\n" +
         "info devices       the virtio devices\n" +
         "info metrics       every device's counters\n" +
         "info balloon       the balloon's target, size and the guest's memory statistics\n" +

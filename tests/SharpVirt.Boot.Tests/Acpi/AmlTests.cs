@@ -152,4 +152,28 @@ public sealed class AmlTests
         Assert.Throws<ArgumentOutOfRangeException>(() => AcpiDevices.VirtioMmio(0, 0xffff_ff00, 0x200, 5));
         Assert.Throws<ArgumentOutOfRangeException>(() => AcpiDevices.VirtioMmio(0, 0xd000_0000, 0, 5));
     }
+
+    [Fact]
+    public void Method_encodes_its_name_flags_and_body()
+    {
+        var method = Aml.Method("_EVT", 1, serialized: true, Aml.Notify("\\_SB_.PWRB", 0x80));
+
+        // MethodOp, PkgLength, "_EVT", flags (1 argument, serialized), NotifyOp \_SB_.PWRB, BytePrefix 0x80.
+        byte[] expected = [0x14, 0x13, .. "_EVT"u8, 0x09, 0x86, 0x5c, 0x2e, .. "_SB_"u8, .. "PWRB"u8, 0x0a, 0x80];
+        Assert.Equal(expected, method);
+        Assert.Equal(0x00, Aml.Method("M000", 0, serialized: false)[^1]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Aml.Method("M000", 8, serialized: false));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Aml.Method("M000", -1, serialized: false));
+    }
+
+    [Fact]
+    public void Power_button_is_a_button_device_and_an_event_device_on_its_interrupt()
+    {
+        var aml = AcpiDevices.PowerButton(3);
+
+        Assert.True(TableBytes.IndexOf(aml, [.. "PWRB"u8, 0x08, .. "_HID"u8, .. Aml.EisaId("PNP0C0C")]) > 0);
+        Assert.True(TableBytes.IndexOf(aml, [.. "GED_"u8, 0x08, .. "_HID"u8, .. Aml.String("ACPI0013")]) > 0);
+        Assert.True(TableBytes.IndexOf(aml, AmlResources.ExtendedInterrupt(3, edgeTriggered: true)) > 0);
+        Assert.True(TableBytes.IndexOf(aml, Aml.Method("_EVT", 1, serialized: true, Aml.Notify("\\_SB_.PWRB", 0x80))) > 0);
+    }
 }

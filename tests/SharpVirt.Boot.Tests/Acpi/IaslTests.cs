@@ -52,6 +52,9 @@ public sealed class IaslTests : IDisposable
         Assert.Equal(2, Regex.Count(asl, "\"LNRO0005\""));
         Assert.Contains("Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive", asl);
         Assert.Contains("0xD0000200,", asl);
+        Assert.Contains("EisaId (\"PNP0C0C\")", asl);
+        Assert.Contains("\"ACPI0013\"", asl);
+        Assert.Matches(@"Method \(_EVT, 1, Serialized\)[^\n]*\s*\{\s*Notify \(\\_SB\.PWRB, 0x80\)", asl);
     }
 
     [IaslFact]

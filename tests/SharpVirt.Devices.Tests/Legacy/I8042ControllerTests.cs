@@ -11,7 +11,7 @@ public sealed class I8042ControllerTests
 
     public I8042ControllerTests()
     {
-        _kbc = new I8042Controller(() => _resets++);
+        _kbc = new I8042Controller(new RecordingInterrupt(), () => _resets++);
     }
 
     [Fact]
@@ -35,11 +35,11 @@ public sealed class I8042ControllerTests
     [Fact]
     public void Self_test_answers_0x55_through_the_data_port()
     {
-        Assert.Equal(0, _kbc.In(Command));
+        Assert.Equal(0, _kbc.In(Command) & 0x01);
         _kbc.Out(Command, 0xaa);
         Assert.Equal(0x01, _kbc.In(Command) & 0x01);
         Assert.Equal(0x55, _kbc.In(Data));
-        Assert.Equal(0, _kbc.In(Command));
+        Assert.Equal(0, _kbc.In(Command) & 0x01);
         Assert.Equal(0, _kbc.In(Data));
     }
 
@@ -51,7 +51,7 @@ public sealed class I8042ControllerTests
         _kbc.Out(Command, 0x20);
         Assert.Equal(0x47, _kbc.In(Data));
 
-        // The parameter is consumed: a later data byte goes to the (absent) keyboard.
+        // The parameter is consumed: a later data byte goes to the keyboard.
         _kbc.Out(Data, 0x00);
         _kbc.Out(Command, 0x20);
         Assert.Equal(0x47, _kbc.In(Data));
@@ -97,12 +97,12 @@ public sealed class I8042ControllerTests
     }
 
     [Fact]
-    public void Keyboard_bytes_are_dropped_without_an_answer()
+    public void Status_shows_the_system_flag_of_the_command_byte_and_no_keyboard_lock()
     {
-        _kbc.Out(Data, 0xff);
-        _kbc.Out(Data, 0xf2);
-        Assert.Equal(0, _kbc.In(Command));
-        Assert.Equal(0, _kbc.In(Data));
+        Assert.Equal(0x14, _kbc.In(Command));
+        _kbc.Out(Command, 0x60);
+        _kbc.Out(Data, 0x01);
+        Assert.Equal(0x10, _kbc.In(Command));
     }
 
     [Fact]
