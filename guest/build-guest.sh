@@ -96,7 +96,7 @@ build_initramfs() {
     [ -x "$bb" ] || die "$bb missing (package busybox-static)"
     file -L "$bb" | grep -q 'statically linked' || die "$bb is not static (is busybox-static installed?)"
     local key
-    key="$( { sha256sum "$bb" "$HERE/initramfs/init" "$HERE/tools/vsock.c"; echo "initramfs-recipe-2"; } | sha256sum | cut -d' ' -f1)"
+    key="$( { sha256sum "$bb" "$HERE/initramfs/init" "$HERE"/tools/*.[ch]; echo "initramfs-recipe-3"; } | sha256sum | cut -d' ' -f1)"
     if [ -f "$OUT/initramfs.cpio" ] && [ "$(cat "$OUT/.initramfs.stamp" 2>/dev/null)" = "$key" ]; then
         return 0
     fi
@@ -106,9 +106,13 @@ build_initramfs() {
     chmod 1777 "$root/tmp"
     install -m 0755 "$bb" "$root/bin/busybox"
     install -m 0755 "$HERE/initramfs/init" "$root/init"
-    # The vsock relay (busybox has no AF_VSOCK tool), built without a C library: a few KiB.
-    gcc -static -nostdlib -ffreestanding -Os -fno-stack-protector -fno-asynchronous-unwind-tables -s \
-        -o "$root/bin/vsock" "$HERE/tools/vsock.c" || die "building guest/tools/vsock.c failed"
+    # The vsock relay (busybox has no AF_VSOCK tool) and the power-button/Ctrl-Alt-Del watcher, built without a C
+    # library: a few KiB each.
+    local tool
+    for tool in vsock powerkeys; do
+        gcc -static -nostdlib -ffreestanding -Os -fno-stack-protector -fno-asynchronous-unwind-tables -s \
+            -o "$root/bin/$tool" "$HERE/tools/$tool.c" || die "building guest/tools/$tool.c failed"
+    done
     # Applet links are made by /init (busybox --install -s); /bin/sh is needed
     # before that for cttyhack/setsid children and scripts.
     ln -s busybox "$root/bin/sh"
@@ -168,6 +172,7 @@ REQUIRED=(
     CONFIG_VIRTIO_MMIO=y CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES=y CONFIG_VIRTIO_BLK=y CONFIG_VIRTIO_NET=y
     CONFIG_VIRTIO_CONSOLE=y CONFIG_HW_RANDOM_VIRTIO=y CONFIG_VIRTIO_BALLOON=y CONFIG_VSOCKETS=y
     CONFIG_VIRTIO_VSOCKETS=y CONFIG_EXT4_FS=y CONFIG_NET=y CONFIG_INET=y CONFIG_PCI=y CONFIG_VIRTIO_PCI=y
+    CONFIG_INPUT_EVDEV=y CONFIG_ACPI_BUTTON=y CONFIG_SERIO_I8042=y CONFIG_KEYBOARD_ATKBD=y CONFIG_INOTIFY_USER=y
 )
 FORBIDDEN=(CONFIG_MODULES CONFIG_RANDOMIZE_BASE CONFIG_DEBUG_INFO CONFIG_USB_SUPPORT CONFIG_SOUND CONFIG_DRM
            CONFIG_FB CONFIG_WLAN CONFIG_VT CONFIG_KERNEL_GZIP)

@@ -9,23 +9,12 @@
  * Built without a C library (-nostdlib, raw system calls): a few KiB in the initramfs instead of a static glibc.
  */
 
-#define SYS_read 0
-#define SYS_write 1
-#define SYS_poll 7
-#define SYS_socket 41
-#define SYS_connect 42
-#define SYS_accept 43
-#define SYS_shutdown 48
-#define SYS_bind 49
-#define SYS_listen 50
-#define SYS_exit 60
+#define PROGRAM "vsock"
+#include "nolibc.h"
 
 #define AF_VSOCK 40
 #define SOCK_STREAM 1
 #define SHUT_WR 1
-#define POLLIN 1
-#define POLLERR 8
-#define POLLHUP 16
 #define VMADDR_CID_ANY 0xffffffffu
 
 struct sockaddr_vm {
@@ -35,56 +24,6 @@ struct sockaddr_vm {
     unsigned int svm_cid;
     unsigned char svm_zero[4];
 };
-
-struct pollfd {
-    int fd;
-    short events;
-    short revents;
-};
-
-static long sys6(long n, long a, long b, long c, long d, long e, long f)
-{
-    long ret;
-    register long r10 __asm__("r10") = d;
-    register long r8 __asm__("r8") = e;
-    register long r9 __asm__("r9") = f;
-    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9) : "rcx", "r11", "memory");
-    return ret;
-}
-
-#define sys3(n, a, b, c) sys6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
-
-static unsigned long length(const char *s)
-{
-    unsigned long n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
-
-static __attribute__((noreturn)) void leave(int code)
-{
-    sys3(SYS_exit, code, 0, 0);
-    __builtin_unreachable();
-}
-
-static __attribute__((noreturn)) void fail(const char *what, long err)
-{
-    static const char prefix[] = "vsock: ";
-    char digits[8];
-    int i = sizeof digits;
-    unsigned long e = (unsigned long)-err;
-    sys3(SYS_write, 2, prefix, sizeof prefix - 1);
-    sys3(SYS_write, 2, what, length(what));
-    sys3(SYS_write, 2, " failed, errno ", 15);
-    do {
-        digits[--i] = (char)('0' + e % 10);
-        e /= 10;
-    } while (e && i > 0);
-    sys3(SYS_write, 2, digits + i, sizeof digits - i);
-    sys3(SYS_write, 2, "\n", 1);
-    leave(1);
-}
 
 static int number(const char *s, unsigned int *out)
 {
@@ -171,6 +110,3 @@ static __attribute__((noreturn, used)) void start(long *sp)
         fail("accept", c);
     relay((int)c);
 }
-
-/* The kernel enters here with argc, argv... on the stack; align it for the C code. */
-__asm__(".global _start\n_start:\n\tmov %rsp, %rdi\n\tand $-16, %rsp\n\tcall start\n");
