@@ -34,7 +34,7 @@ public sealed partial class ApiTests : IDisposable
         var at = vmm.WaitFor("SHARPVIRT-READY", BootTimeout);
         at = vmm.WaitFor("~ # ", CommandTimeout, at);
         // A counter that runs on its own in the guest: it must stand still while paused and go on after.
-        vmm.Type("(i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done) & sleep 3; echo started-$(cat /tmp/count)");
+        vmm.Type("(i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done) & until [ -s /tmp/count ]; do sleep 1; done; echo started-$(cat /tmp/count)");
         var started = int.Parse(vmm.WaitForMatch(StartedPattern(), CommandTimeout, at).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         at = vmm.Output.Length;
 
@@ -128,8 +128,10 @@ public sealed partial class ApiTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("no such socket", output, StringComparison.Ordinal);
 
-        vmm.Type("poweroff");
+        // The ACPI power button: the guest's button driver reports KEY_POWER, and its init powers off cleanly.
+        Assert.Equal(0, Cli("vm", "power-button", "--socket", socket).Code);
         Assert.Equal(0, vmm.WaitForExit(CommandTimeout));
+        Assert.Contains("reboot: Power down", vmm.Output, StringComparison.Ordinal);
         Assert.False(File.Exists(socket));
     }
 

@@ -24,7 +24,7 @@ public sealed partial class MigrationTests : IDisposable
         using var source = SharpVirtProcess.Start("run", "--api-socket", socket, "--cpus", "2", "--disk", $"path={image}");
         var at = source.WaitFor("SHARPVIRT-READY", BootTimeout);
         at = source.WaitFor("~ # ", CommandTimeout, at);
-        source.Type("(i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done) & echo first-$((6*7)) | dd of=/dev/vda conv=fsync 2>/dev/null; sleep 2; echo started-$(cat /tmp/count)");
+        source.Type("(i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done) & echo first-$((6*7)) | dd of=/dev/vda conv=fsync 2>/dev/null; until [ -s /tmp/count ]; do sleep 1; done; echo started-$(cat /tmp/count)");
         var started = Number(source.WaitForMatch(Started(), CommandTimeout, at));
 
         using var destination = SharpVirtProcess.Start("vmm", "--incoming", url);

@@ -20,7 +20,7 @@ public sealed partial class SnapshotTests : IDisposable
         {
             var at = source.WaitFor("SHARPVIRT-READY", BootTimeout);
             at = source.WaitFor("~ # ", CommandTimeout, at);
-            source.Type("(i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done) & echo marker > /root/file; sleep 2; echo started-$(cat /tmp/count)");
+            source.Type("(i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done) & echo marker > /root/file; until [ -s /tmp/count ]; do sleep 1; done; echo started-$(cat /tmp/count)");
             at = source.WaitForMatch(Started(), CommandTimeout, at).Index;
 
             using (var cli = SharpVirtProcess.Start("vm", "snapshot", "--socket", socket, "--to", snapshot))
