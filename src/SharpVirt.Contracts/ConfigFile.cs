@@ -69,7 +69,7 @@ public static class ConfigFile
             var type = message["The JSON value could not be converted to ".Length..].Split(' ')[0].TrimEnd('.');
             var name = path?.Split('.')[^1];
             return "wrong type: expected " + (type.StartsWith("SharpVirt.Contracts.", StringComparison.Ordinal) && name is not null
-                ? ExpectedFor(name) : Expected(type));
+                ? ExpectedFor(name, type) : Expected(type));
         }
 
         // System.Text.Json messages end with "Path: ... | LineNumber: ..."; keep the first sentence.
@@ -77,12 +77,15 @@ public static class ConfigFile
         return cut > 0 ? message[..cut] : message;
     }
 
-    private static string ExpectedFor(string field) => field switch
+    private static string ExpectedFor(string field, string record) => field switch
     {
         "on_reboot" => "\"restart\" or \"exit\"",
+        "action" when record.EndsWith(".VmStateChange", StringComparison.Ordinal)
+            => "one of \"start\", \"stop\", \"force_stop\", \"pause\", \"resume\"",
+        "restart_policy" => "\"no\", \"on-failure\" or \"always\"",
         "action" => "one of \"start\", \"pause\", \"resume\", \"flush\", \"stop\"",
         "state" => "\"Paused\" or \"Resumed\"",
-        "boot-source" or "machine-config" or "balloon" or "vsock" or "console" or "entropy" or "rate_limiter"
+        "boot-source" or "machine-config" or "config" or "balloon" or "vsock" or "console" or "entropy" or "rate_limiter"
             or "rx_rate_limiter" or "tx_rate_limiter" or "bandwidth" or "ops" => "an object",
         _ when field.EndsWith(']') => "an object",
         "drives" or "network-interfaces" => "an array",
