@@ -19,7 +19,7 @@ public sealed partial class ManagerService
     {
         if (vm.IsActive)
         {
-            throw new ManagerException(ManagerErrorKind.Conflict, name, $"is already {StateName(vm.Runtime.State)}");
+            throw new ManagerException(ManagerErrorKind.Conflict, name, $"is already {StateNames.Of(vm.Runtime.State)}");
         }
 
         vm.QuickRestarts = 0;
@@ -40,7 +40,7 @@ public sealed partial class ManagerService
 
         if (!vm.IsActive || vm.Process is not { } process)
         {
-            throw new ManagerException(ManagerErrorKind.Conflict, name, $"is {StateName(vm.Runtime.State)}, not running");
+            throw new ManagerException(ManagerErrorKind.Conflict, name, $"is {StateNames.Of(vm.Runtime.State)}, not running");
         }
 
         using var client = new VmmClient(_paths.ApiSocket(name));
@@ -84,7 +84,7 @@ public sealed partial class ManagerService
         var from = pause ? ManagedVmState.Running : ManagedVmState.Paused;
         if (vm.Runtime.State != from)
         {
-            throw new ManagerException(ManagerErrorKind.Conflict, name, $"is {StateName(vm.Runtime.State)}, not {StateName(from)}");
+            throw new ManagerException(ManagerErrorKind.Conflict, name, $"is {StateNames.Of(vm.Runtime.State)}, not {StateNames.Of(from)}");
         }
 
         using var client = new VmmClient(_paths.ApiSocket(name));

@@ -111,7 +111,7 @@ public sealed partial class ManagerService : IDisposable
         {
             if (vm.IsActive)
             {
-                throw new ManagerException(ManagerErrorKind.Conflict, name, $"is {StateName(vm.Runtime.State)}: stop it first");
+                throw new ManagerException(ManagerErrorKind.Conflict, name, $"is {StateNames.Of(vm.Runtime.State)}: stop it first");
             }
 
             lock (_lock)
@@ -176,12 +176,9 @@ public sealed partial class ManagerService : IDisposable
     {
         _store.UpdateRuntime(vm.Name, runtime);
         vm.Runtime = runtime;
-        var state = StateName(runtime.State);
+        var state = StateNames.Of(runtime.State);
         ManagerLog.StateChanged(_log, vm.Name, state, runtime.Reason);
     }
-
-    private static string StateName(ManagedVmState state) =>
-        System.Text.Json.JsonSerializer.Serialize(state, ManagerJsonContext.Default.ManagedVmState).Trim('"');
 
     /// <summary>Stops watching; running VMMs keep running (the next daemon re-attaches to them).</summary>
     public void Dispose()

@@ -64,7 +64,7 @@ public sealed class SqliteManagerStore : IManagerStore
                     ?? throw new ManagerException(ManagerErrorKind.Host, "database", "a stored definition is null");
                 var runtime = new VmRuntime
                 {
-                    State = ParseState(reader.GetString(1)),
+                    State = StateNames.Parse(reader.GetString(1)),
                     Pid = reader.IsDBNull(2) ? null : reader.GetInt32(2),
                     PidStartTicks = reader.IsDBNull(3) ? null : (ulong)reader.GetInt64(3),
                     Reason = reader.IsDBNull(4) ? null : reader.GetString(4),
@@ -150,18 +150,12 @@ public sealed class SqliteManagerStore : IManagerStore
             ON CONFLICT (name) DO UPDATE SET state = excluded.state, pid = excluded.pid, pid_start = excluded.pid_start,
                 reason = excluded.reason, since = excluded.since, restarts = excluded.restarts
             """,
-            ("$name", name), ("$state", StateName(runtime.State)), ("$pid", runtime.Pid),
+            ("$name", name), ("$state", StateNames.Of(runtime.State)), ("$pid", runtime.Pid),
             ("$pid_start", runtime.PidStartTicks is { } t ? (long)t : null), ("$reason", runtime.Reason),
             ("$since", runtime.Since.ToString("O", CultureInfo.InvariantCulture)), ("$restarts", runtime.Restarts));
 
     private static string Serialize(VmDefinition definition) =>
         JsonSerializer.Serialize(definition, ManagerJsonContext.Default.VmDefinition);
-
-    private static string StateName(ManagedVmState state) =>
-        JsonSerializer.Serialize(state, ManagerJsonContext.Default.ManagedVmState).Trim('"');
-
-    private static ManagedVmState ParseState(string name) =>
-        JsonSerializer.Deserialize($"\"{name}\"", ManagerJsonContext.Default.ManagedVmState);
 
     private static void Run(SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
     {
