@@ -1,39 +1,30 @@
-using System.Net.Sockets;
 using System.Text;
+using SharpVirt.Contracts;
 
 namespace SharpVirt.Cli;
 
-/// <summary>HTTP over a VMM's Unix socket, for the <c>sharpvirt vm</c> verbs.</summary>
+/// <summary>HTTP over an API's Unix socket: a VMM's for the <c>sharpvirt vm</c> verbs, sharpvirtd's for the manager verbs.</summary>
 internal sealed class ApiClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public ApiClient(string socketPath)
+    /// <summary>
+    /// A client of the API on <paramref name="socketPath"/>, given by <paramref name="option"/>; errors ask whether
+    /// <paramref name="server"/> runs there.
+    /// </summary>
+    public ApiClient(string socketPath, string option, string server)
     {
         if (!File.Exists(socketPath))
         {
-            throw new ApiClientException($"--socket {socketPath}: no such socket (is a VMM running with --api-socket {socketPath}?)");
+            throw new ApiClientException($"{option} {socketPath}: no such socket (is {server} running?)");
         }
 
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, token) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), token).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch (SocketException e)
-                {
-                    socket.Dispose();
-                    throw new ApiClientException($"--socket {socketPath}: {e.Message} (is a VMM running there?)");
-                }
-            },
-        };
-        _http = new HttpClient(handler) { BaseAddress = new Uri("http://localhost"), Timeout = TimeSpan.FromMinutes(10) };
+        _http = UnixSocketHttp.Create(socketPath, TimeSpan.FromMinutes(10),
+            e => new ApiClientException($"{option} {socketPath}: {e.Message} (is {server} running?)"));
     }
+
+    /// <summary>A client of the VMM whose API socket is <paramref name="socketPath"/> (<c>--socket</c>).</summary>
+    public static ApiClient ForVmm(string socketPath) => new(socketPath, "--socket", $"a VMM with --api-socket {socketPath}");
 
     /// <summary>Sends one request; returns the status and the body text.</summary>
     public (int Status, string Body) Send(HttpMethod method, string path, string? json = null)

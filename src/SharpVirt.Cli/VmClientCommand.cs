@@ -95,7 +95,7 @@ public static class VmClientCommand
     {
         try
         {
-            using var client = new ApiClient(parse.GetValue(SocketOption)!);
+            using var client = ApiClient.ForVmm(parse.GetValue(SocketOption)!);
             return run(client);
         }
         catch (ApiClientException e)

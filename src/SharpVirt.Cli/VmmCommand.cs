@@ -25,12 +25,17 @@ public static class VmmCommand
         Description = "Wait for a guest sent live by another VMM (sharpvirt vm migrate --to tcp:HOST:PORT): listen on tcp:HOST:PORT",
     };
 
+    private static readonly Option<string?> ExitReportOption = new("--exit-report")
+    {
+        Description = "Write how the guest ended to this file as JSON on exit (outcome, message, exit_code), for a supervisor",
+    };
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var command = new Command("vmm", "Run one VMM controlled over its REST API (PUT the config, then PUT /actions {\"action\":\"start\"}).")
         {
-            ApiSocketOption, ConfigOption, RestoreOption, IncomingOption, RunCommand.IdOption,
+            ApiSocketOption, ConfigOption, RestoreOption, IncomingOption, RunCommand.IdOption, ExitReportOption,
         };
         command.SetAction(parse =>
         {
@@ -45,6 +50,7 @@ public static class VmmCommand
                 catch (ConfigException e)
                 {
                     Console.Error.WriteLine($"sharpvirt: {e.Message}");
+                    ExitReportFile.Write(parse.GetValue(ExitReportOption), "error", e.Message, 1);
                     return 1;
                 }
             }
@@ -67,7 +73,7 @@ public static class VmmCommand
             var source = restore is not null ? new VmmHost.Source(restore, Incoming: false)
                 : incoming is not null ? new VmmHost.Source(incoming, Incoming: true)
                 : null;
-            return VmmHost.Run(id, boot, parse.GetValue(ApiSocketOption), source);
+            return VmmHost.Run(id, boot, parse.GetValue(ApiSocketOption), source, parse.GetValue(ExitReportOption));
         });
         return command;
     }

@@ -18,7 +18,8 @@ internal static class VmmHost
     /// <summary>Where the guest comes from instead of a boot: a snapshot directory, or a tcp:HOST:PORT to receive it on.</summary>
     public sealed record Source(string Where, bool Incoming);
 
-    public static int Run(string id, (VmConfig Config, VmSpec Spec)? boot, string? apiSocket, Source? source = null)
+    public static int Run(string id, (VmConfig Config, VmSpec Spec)? boot, string? apiSocket, Source? source = null,
+        string? exitReport = null)
     {
         using var stdin = new FileDescriptor(0, ownsHandle: false);
         var stdout = Console.OpenStandardOutput();
@@ -75,12 +76,14 @@ internal static class VmmHost
                 Console.Error.WriteLine($"sharpvirt: {outcome.Message}");
             }
 
+            ExitReportFile.Write(exitReport, ExitReportFile.OutcomeName(outcome.Kind), outcome.Message, outcome.ExitCode);
             return outcome.ExitCode;
         }
         catch (Exception e) when (e is VmmControlException or IOException)
         {
             terminal.Dispose();
             Console.Error.WriteLine($"sharpvirt: {e.Message}");
+            ExitReportFile.Write(exitReport, "error", e.Message, 1);
             return 1;
         }
         finally

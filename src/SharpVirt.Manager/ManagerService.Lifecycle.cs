@@ -19,7 +19,7 @@ public sealed partial class ManagerService
     {
         if (vm.IsActive)
         {
-            throw new ManagerException(ManagerErrorKind.Conflict, name, $"is already {StateNames.Of(vm.Runtime.State)}");
+            throw new ManagerException(ManagerErrorKind.Conflict, name, $"is already {ManagerNames.Of(vm.Runtime.State)}");
         }
 
         vm.QuickRestarts = 0;
@@ -40,7 +40,7 @@ public sealed partial class ManagerService
 
         if (!vm.IsActive || vm.Process is not { } process)
         {
-            throw new ManagerException(ManagerErrorKind.Conflict, name, $"is {StateNames.Of(vm.Runtime.State)}, not running");
+            throw new ManagerException(ManagerErrorKind.Conflict, name, $"is {ManagerNames.Of(vm.Runtime.State)}, not running");
         }
 
         using var client = new VmmClient(_paths.ApiSocket(name));
@@ -54,8 +54,7 @@ public sealed partial class ManagerService
                 await client.Act(VmAction.Resume).ConfigureAwait(false);
             }
 
-            await client.Act(VmAction.PowerButton).ConfigureAwait(false);
-            if (await Exits(process, TimeSpan.FromSeconds(timeout)).ConfigureAwait(false))
+            if (await PressPowerButtonUntilExit(client, process, TimeSpan.FromSeconds(timeout)).ConfigureAwait(false))
             {
                 Ended(vm, process);
                 return;
@@ -84,7 +83,7 @@ public sealed partial class ManagerService
         var from = pause ? ManagedVmState.Running : ManagedVmState.Paused;
         if (vm.Runtime.State != from)
         {
-            throw new ManagerException(ManagerErrorKind.Conflict, name, $"is {StateNames.Of(vm.Runtime.State)}, not {StateNames.Of(from)}");
+            throw new ManagerException(ManagerErrorKind.Conflict, name, $"is {ManagerNames.Of(vm.Runtime.State)}, not {ManagerNames.Of(from)}");
         }
 
         using var client = new VmmClient(_paths.ApiSocket(name));
@@ -172,6 +171,28 @@ public sealed partial class ManagerService
             process.MarkExited();
             _ = Task.Run(() => OnExited(vm, process));
         });
+
+    /// <summary>How often a graceful stop presses the power button again while it waits.</summary>
+    private static readonly TimeSpan PowerButtonRepeat = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Presses the power button, and again every <see cref="PowerButtonRepeat"/>, until the VMM exits or
+    /// <paramref name="within"/> has passed: a guest that is still booting has no button driver yet and drops a press.
+    /// </summary>
+    private static async Task<bool> PressPowerButtonUntilExit(VmmClient client, VmmProcess process, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        for (var left = within; left > TimeSpan.Zero; left = deadline - DateTime.UtcNow)
+        {
+            await client.Act(VmAction.PowerButton).ConfigureAwait(false);
+            if (await Exits(process, left < PowerButtonRepeat ? left : PowerButtonRepeat).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static async Task<bool> Exits(VmmProcess process, TimeSpan within) =>
         await Task.WhenAny(process.Exited, Task.Delay(within)).ConfigureAwait(false) == process.Exited;

@@ -111,7 +111,7 @@ public sealed partial class ManagerService : IDisposable
         {
             if (vm.IsActive)
             {
-                throw new ManagerException(ManagerErrorKind.Conflict, name, $"is {StateNames.Of(vm.Runtime.State)}: stop it first");
+                throw new ManagerException(ManagerErrorKind.Conflict, name, $"is {ManagerNames.Of(vm.Runtime.State)}: stop it first");
             }
 
             lock (_lock)
@@ -176,7 +176,7 @@ public sealed partial class ManagerService : IDisposable
     {
         _store.UpdateRuntime(vm.Name, runtime);
         vm.Runtime = runtime;
-        var state = StateNames.Of(runtime.State);
+        var state = ManagerNames.Of(runtime.State);
         ManagerLog.StateChanged(_log, vm.Name, state, runtime.Reason);
     }
 

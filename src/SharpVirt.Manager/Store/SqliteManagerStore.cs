@@ -64,7 +64,7 @@ public sealed class SqliteManagerStore : IManagerStore
                     ?? throw new ManagerException(ManagerErrorKind.Host, "database", "a stored definition is null");
                 var runtime = new VmRuntime
                 {
-                    State = StateNames.Parse(reader.GetString(1)),
+                    State = ManagerNames.ParseState(reader.GetString(1)),
                     Pid = reader.IsDBNull(2) ? null : reader.GetInt32(2),
                     PidStartTicks = reader.IsDBNull(3) ? null : (ulong)reader.GetInt64(3),
                     Reason = reader.IsDBNull(4) ? null : reader.GetString(4),
@@ -150,7 +150,7 @@ public sealed class SqliteManagerStore : IManagerStore
             ON CONFLICT (name) DO UPDATE SET state = excluded.state, pid = excluded.pid, pid_start = excluded.pid_start,
                 reason = excluded.reason, since = excluded.since, restarts = excluded.restarts
             """,
-            ("$name", name), ("$state", StateNames.Of(runtime.State)), ("$pid", runtime.Pid),
+            ("$name", name), ("$state", ManagerNames.Of(runtime.State)), ("$pid", runtime.Pid),
             ("$pid_start", runtime.PidStartTicks is { } t ? (long)t : null), ("$reason", runtime.Reason),
             ("$since", runtime.Since.ToString("O", CultureInfo.InvariantCulture)), ("$restarts", runtime.Restarts));
 

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using SharpVirt.Contracts;
@@ -16,24 +15,7 @@ public sealed class VmmClient : IDisposable
     public VmmClient(string socketPath)
     {
         _socket = socketPath;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, token) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), token).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        _http = new HttpClient(handler) { BaseAddress = new Uri("http://localhost"), Timeout = TimeSpan.FromSeconds(30) };
+        _http = UnixSocketHttp.Create(socketPath, TimeSpan.FromSeconds(30));
     }
 
     /// <summary>GET /: the guest's state; null when the VMM does not answer (not up yet, or gone).</summary>

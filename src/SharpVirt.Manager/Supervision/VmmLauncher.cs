@@ -26,7 +26,8 @@ public sealed class VmmLauncher(string sharpvirtBinary, ManagerPaths paths)
             Directory.CreateDirectory(Path.GetDirectoryName(paths.ApiSocket(name))!);
             File.WriteAllText(paths.ConfigFile(name), JsonSerializer.Serialize(definition.Config, ContractsJsonContext.Default.VmConfig));
             File.Delete(paths.ExitReport(name));
-            File.AppendAllText(paths.ConsoleLog(name), $"--- sharpvirtd: starting {name} at {DateTimeOffset.UtcNow:O} ---\n");
+            // On a line of its own: the last run may have ended mid-line (at a shell prompt).
+            File.AppendAllText(paths.ConsoleLog(name), $"\n--- sharpvirtd: starting {name} at {DateTimeOffset.UtcNow:O} ---\n");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
