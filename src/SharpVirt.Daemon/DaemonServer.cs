@@ -32,6 +32,9 @@ public sealed class DaemonServer : IAsyncDisposable
     /// <summary>The socket the API listens on.</summary>
     public string SocketPath { get; }
 
+    /// <summary>The manager behind the API.</summary>
+    public ManagerService Manager => _manager;
+
     /// <summary>
     /// Takes the state directory, opens the database, re-attaches to running VMMs, autostarts, then listens.
     /// </summary>
