@@ -51,7 +51,7 @@ public sealed partial class ManagerService
             Record(vm, vm.Runtime with { State = ManagedVmState.Stopping, Reason = "the power button was pressed", Since = DateTimeOffset.UtcNow });
             if (paused)
             {
-                await client.Act(VmAction.Resume).ConfigureAwait(false);
+                await TryAct(client, VmAction.Resume).ConfigureAwait(false);
             }
 
             if (await PressPowerButtonUntilExit(client, process, TimeSpan.FromSeconds(timeout)).ConfigureAwait(false))
@@ -68,7 +68,7 @@ public sealed partial class ManagerService
         }
 
         // The VMM's own stop ends the process cleanly (disk images closed); SIGKILL if it does not answer.
-        if (!await client.Act(VmAction.Stop).ConfigureAwait(false) || !await Exits(process, TimeSpan.FromSeconds(10)).ConfigureAwait(false))
+        if (!await TryAct(client, VmAction.Stop).ConfigureAwait(false) || !await Exits(process, TimeSpan.FromSeconds(10)).ConfigureAwait(false))
         {
             process.Kill();
             await Exits(process, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
@@ -184,7 +184,7 @@ public sealed partial class ManagerService
         var deadline = DateTime.UtcNow + within;
         for (var left = within; left > TimeSpan.Zero; left = deadline - DateTime.UtcNow)
         {
-            await client.Act(VmAction.PowerButton).ConfigureAwait(false);
+            await TryAct(client, VmAction.PowerButton).ConfigureAwait(false);
             if (await Exits(process, left < PowerButtonRepeat ? left : PowerButtonRepeat).ConfigureAwait(false))
             {
                 return true;
@@ -192,6 +192,22 @@ public sealed partial class ManagerService
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// An action on the way to stopping a VM: false when the VMM did not take it (gone, or refusing it, as a guest
+    /// that is already shutting down may); a stop goes on to the next, harder step then, rather than fail half done.
+    /// </summary>
+    private static async Task<bool> TryAct(VmmClient client, VmAction action)
+    {
+        try
+        {
+            return await client.Act(action).ConfigureAwait(false);
+        }
+        catch (ManagerException)
+        {
+            return false;
+        }
     }
 
     private static async Task<bool> Exits(VmmProcess process, TimeSpan within) =>
