@@ -15,7 +15,6 @@ internal static class DaemonConnection
     public static readonly Option<string?> ConnectOption = new("--connect", "-c")
     {
         Description = $"sharpvirtd's API socket (default: $SHARPVIRT_CONNECT, else {ManagerPaths.DefaultRunDirectory}/sharpvirtd.sock)",
-        Recursive = true,
     };
 
     /// <summary>--output: table (for people) or json (the API's answer as it is).</summary>
@@ -23,7 +22,6 @@ internal static class DaemonConnection
     {
         Description = "table (default) or json",
         DefaultValueFactory = _ => "table",
-        Recursive = true,
     };
 
     /// <summary>The socket the verbs talk to.</summary>
@@ -72,9 +70,6 @@ internal static class DaemonConnection
         Console.Out.Write(table(value));
         return 0;
     }
-
-    /// <summary>A JSON string literal.</summary>
-    public static string Quote(string text) => JsonSerializer.Serialize(text, SharpVirt.Contracts.ContractsJsonContext.Default.String);
 
     /// <summary>The path of one VM's resource.</summary>
     public static string VmPath(string name, string rest = "") => $"/v1/vms/{Uri.EscapeDataString(name)}{rest}";

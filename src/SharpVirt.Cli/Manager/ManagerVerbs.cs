@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using SharpVirt.Contracts.Manager;
 
 namespace SharpVirt.Cli.Manager;
@@ -20,10 +21,10 @@ internal static class ManagerVerbs
             (parse, client, name) => ShowStatus(parse, client.Send(HttpMethod.Get, DaemonConnection.VmPath(name))));
         yield return OnVm("definition", "Print a VM's stored definition (JSON)",
             (_, client, name) => VmClientCommand.Report(client.Send(HttpMethod.Get, DaemonConnection.VmPath(name, "/definition"))));
-        yield return OnVm("start", "Start a defined VM (its own VMM process) and wait until it runs", (parse, client, name) => State(parse, client, name, "start"));
+        yield return OnVm("start", "Start a defined VM (its own VMM process) and wait until it runs", (parse, client, name) => State(parse, client, name, VmStateAction.Start));
         yield return Stop();
-        yield return OnVm("pause", "Freeze a running VM", (parse, client, name) => State(parse, client, name, "pause"));
-        yield return OnVm("resume", "Run a paused VM again", (parse, client, name) => State(parse, client, name, "resume"));
+        yield return OnVm("pause", "Freeze a running VM", (parse, client, name) => State(parse, client, name, VmStateAction.Pause));
+        yield return OnVm("resume", "Run a paused VM again", (parse, client, name) => State(parse, client, name, VmStateAction.Resume));
         yield return Autostart();
         yield return OnVm("undefine", "Remove a VM that is not running (its disks stay)", (_, client, name) =>
         {
@@ -51,7 +52,7 @@ internal static class ManagerVerbs
         var force = new Option<bool>("--force") { Description = "Stop at once (pull the plug) instead of pressing the power button" };
         var timeout = new Option<int?>("--timeout") { Description = "Seconds the guest has to power off before it is forced (default 30)" };
         var verb = OnVm("stop", "Press the power button and wait for the guest to power off (then force it)", (parse, client, name) =>
-            State(parse, client, name, parse.GetValue(force) ? "force_stop" : "stop", parse.GetValue(timeout)));
+            State(parse, client, name, parse.GetValue(force) ? VmStateAction.ForceStop : VmStateAction.Stop, parse.GetValue(timeout)));
         verb.Options.Add(force);
         verb.Options.Add(timeout);
         return verb;
@@ -68,14 +69,15 @@ internal static class ManagerVerbs
                 "off" => false,
                 var other => throw new ApiClientException($"on|off: '{other}': use on or off"),
             };
-            return ShowStatus(parse, client.Send(HttpMethod.Patch, DaemonConnection.VmPath(name), on ? "{\"autostart\":true}" : "{\"autostart\":false}"));
+            var update = JsonSerializer.Serialize(new VmDefinitionUpdate { Autostart = on }, ManagerJsonContext.Default.VmDefinitionUpdate);
+            return ShowStatus(parse, client.Send(HttpMethod.Patch, DaemonConnection.VmPath(name), update));
         });
         verb.Arguments.Add(value);
         return verb;
     }
 
     /// <summary>A verb on one VM named by its first argument.</summary>
-    internal static Command OnVm(string name, string description, Func<ParseResult, ApiClient, string, int> run)
+    private static Command OnVm(string name, string description, Func<ParseResult, ApiClient, string, int> run)
     {
         var vm = new Argument<string>("NAME") { Description = "The VM's name" };
         var verb = new Command(name, description) { vm, DaemonConnection.ConnectOption, DaemonConnection.OutputOption };
@@ -83,11 +85,9 @@ internal static class ManagerVerbs
         return verb;
     }
 
-    private static int State(ParseResult parse, ApiClient client, string name, string action, int? timeout = null)
+    private static int State(ParseResult parse, ApiClient client, string name, VmStateAction action, int? timeout = null)
     {
-        var body = timeout is { } t
-            ? string.Create(CultureInfo.InvariantCulture, $"{{\"action\":\"{action}\",\"timeout_s\":{t}}}")
-            : $"{{\"action\":\"{action}\"}}";
+        var body = JsonSerializer.Serialize(new VmStateChange { Action = action, TimeoutSeconds = timeout }, ManagerJsonContext.Default.VmStateChange);
         return ShowStatus(parse, client.Send(HttpMethod.Put, DaemonConnection.VmPath(name, "/state"), body));
     }
 
@@ -95,7 +95,7 @@ internal static class ManagerVerbs
         DaemonConnection.Report(parse, answer, ManagerJsonContext.Default.VmStatus, Describe);
 
     /// <summary>One VM as lines of "field: value".</summary>
-    internal static string Describe(VmStatus vm)
+    private static string Describe(VmStatus vm)
     {
         var text = new StringBuilder();
         void Line(string field, object? value)
