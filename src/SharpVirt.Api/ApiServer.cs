@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using SharpVirt.Api.Endpoints;
+using SharpVirt.Http;
 using SharpVirt.Vmm.Control;
 
 namespace SharpVirt.Api;
@@ -31,26 +30,14 @@ public sealed class ApiServer : IAsyncDisposable
     /// <exception cref="IOException">The socket cannot be created (the message names the path).</exception>
     public static async Task<ApiServer> StartAsync(string socketPath, VmmController controller)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders(); // the terminal belongs to the guest's console
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Limits.MaxRequestBodySize = MaxBodyBytes;
-            kestrel.AddServerHeader = false;
-            kestrel.ListenUnixSocket(socketPath);
-        });
+        var builder = UnixSocketApi.CreateBuilder(socketPath, MaxBodyBytes); // no logging: the terminal belongs to the guest's console
         var app = builder.Build();
         MapRoutes(app, controller);
-        if (File.Exists(socketPath))
-        {
-            File.Delete(socketPath);
-        }
-
         try
         {
-            await app.StartAsync().ConfigureAwait(false);
+            await UnixSocketApi.Start(app, socketPath).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+        catch (IOException e)
         {
             await app.DisposeAsync().ConfigureAwait(false);
             throw new IOException($"--api-socket {socketPath}: {e.Message}", e);
@@ -73,9 +60,7 @@ public sealed class ApiServer : IAsyncDisposable
         SnapshotEndpoints.Map(routes, controller);
         MigrationEndpoints.Map(routes, controller);
         MetricsEndpoints.Map(routes, controller);
-        OpenApiEndpoints.Map(routes);
-        routes.MapFallback(context => Exchange.WriteError(context, StatusCodes.Status404NotFound, null,
-            $"no resource {context.Request.Method} {context.Request.Path} (GET /openapi.yaml lists them)"));
+        UnixSocketApi.MapDocumentAndFallback(routes, OpenApiDocument.Text);
     }
 
     /// <summary>Stops listening and removes the socket file.</summary>

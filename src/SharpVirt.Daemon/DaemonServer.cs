@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SharpVirt.Daemon.Endpoints;
@@ -43,20 +41,13 @@ public sealed class DaemonServer : IAsyncDisposable
     {
         var paths = options.Paths;
         var stateLock = TakeLock(paths);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        var builder = UnixSocketApi.CreateBuilder(options.SocketPath, DaemonExchange.MaxBodyBytes);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
             o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
         });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Limits.MaxRequestBodySize = DaemonExchange.MaxBodyBytes;
-            kestrel.AddServerHeader = false;
-            kestrel.ListenUnixSocket(options.SocketPath);
-        });
         var app = builder.Build();
         ManagerService? manager = null;
         try
@@ -66,8 +57,7 @@ public sealed class DaemonServer : IAsyncDisposable
                 new VmmLauncher(options.VmmBinary, paths), paths, log).ConfigureAwait(false);
             MapRoutes(app, manager);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!);
-            File.Delete(options.SocketPath); // a stale socket of a daemon that died; the lock says none runs
-            await app.StartAsync().ConfigureAwait(false);
+            await UnixSocketApi.Start(app, options.SocketPath).ConfigureAwait(false); // the lock says no other daemon owns it
             File.SetUnixFileMode(options.SocketPath,
                 UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
             return new DaemonServer(app, manager, stateLock, options.SocketPath);
@@ -88,13 +78,7 @@ public sealed class DaemonServer : IAsyncDisposable
     public static void MapRoutes(WebApplication routes, ManagerService manager)
     {
         VmEndpoints.Map(routes, manager);
-        routes.MapGet("/openapi.yaml", async context =>
-        {
-            context.Response.ContentType = "application/yaml";
-            await context.Response.WriteAsync(DaemonOpenApi.Text, context.RequestAborted);
-        });
-        routes.MapFallback(context => JsonExchange.WriteError(context, StatusCodes.Status404NotFound, null,
-            $"no resource {context.Request.Method} {context.Request.Path} (GET /openapi.yaml lists them)"));
+        UnixSocketApi.MapDocumentAndFallback(routes, DaemonOpenApi.Text);
     }
 
     /// <summary>The lock file that keeps a second daemon off the same state (.NET locks FileShare.None with flock).</summary>
